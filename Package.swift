@@ -1,0 +1,117 @@
+// swift-tools-version:6.1
+// Wayside: an open kiosk appliance for Linux boards.
+// The arrows point one way: executables -> adapters (Devices, Face, Store, ...) -> WaysideCore.
+// Only adapter targets import C modules; WaysideCore imports none.
+import PackageDescription
+
+/// Swift 6 language mode with complete checking everywhere.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Wayside",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wayside", targets: ["wayside"]),
+        .executable(name: "waysidectl", targets: ["waysidectl"]),
+        .library(name: "WaysideCore", targets: ["WaysideCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: C system libraries (Debian -dev packages)
+        .systemLibrary(
+            name: "CJPEG",
+            path: "Sources/CJPEG",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+
+        // MARK: Domain and seams
+        .target(
+            name: "WaysideCore",
+            dependencies: [],
+            resources: [.copy("Messages")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideBoard",
+            dependencies: ["WaysideCore", "TOMLKit"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Adapters
+        .target(
+            name: "WaysideDevices",
+            dependencies: [
+                "WaysideCore", "CJPEG",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideDaemon",
+            dependencies: [
+                "WaysideCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideTesting",
+            dependencies: ["WaysideCore"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "wayside",
+            dependencies: [
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "waysidectl",
+            dependencies: [
+                "WaysideCore", "WaysideBoard", "WaysideDevices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "WaysideCoreTests",
+            dependencies: ["WaysideCore", "WaysideTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideBoardTests",
+            dependencies: ["WaysideBoard"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideDevicesTests",
+            dependencies: ["WaysideDevices", "WaysideTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideDaemonTests",
+            dependencies: [
+                "WaysideDaemon", "WaysideTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)
