@@ -1,0 +1,39 @@
+# Helpers for the guest side of a HIL device test; a test sources it with
+#   . /hil/lib.sh
+# The environment already names the devices (from /run/hil.env):
+#   HIL_CAMERA, HIL_VIDEO_OUT   vivid capture and output nodes
+#   HIL_GPIOCHIP, HIL_GPIO_SIM  the gpio-sim chip and its sysfs directory
+#   HIL_BUTTONS                 the chip's line names, offset order
+#   HIL_FB, HIL_LCD             /dev/fb0, /dev/ttyS1 (the serial LCD)
+#   HIL_SHARE                   the host's share (files in and out)
+
+# hil_host REQUEST...: asks the harness on the host to do something and
+# waits for its answer; returns its code. Requests (see images/hil/run):
+#   inject NAME W H FOURCC     make a test pattern frame and play it through vivid
+#   press NAME / release NAME  press or release a button (gpio-sim line)
+#   serial-expect HEX          the host received these bytes from ttyS1
+#   screendump NAME [CHECK]    take a screenshot (PNG among the artifacts)
+hil_host() {
+  _id=$$-$RANDOM
+  _timeout=${HIL_HOST_TIMEOUT:-60}
+  echo "req $_id $*" >&3
+  _i=0
+  while [ ! -f "/run/hil/req/$_id" ]; do
+    sleep 0.1
+    _i=$((_i + 1))
+    if [ "$_i" -ge $((_timeout * 10)) ]; then
+      echo "hil_host: no answer from the host to '$*' after ${_timeout}s" >&2
+      return 124
+    fi
+  done
+  read -r _code _msg < "/run/hil/req/$_id"
+  rm -f "/run/hil/req/$_id"
+  [ -z "$_msg" ] || echo "host: $_msg"
+  return "$_code"
+}
+
+# fail MESSAGE: the test fails with this message.
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
