@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Wayside",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wayside", targets: ["wayside"]),
         .executable(name: "waysidectl", targets: ["waysidectl"]),
@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG",
             path: "Sources/CJPEG",
-            providers: [.apt(["libjpeg62-turbo-dev"])]
+            providers: [.apt(["libturbojpeg0-dev"])]
         ),
 
         // MARK: Domain and seams
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "WaysideDaemonTests",
             dependencies: [
-                "WaysideDaemon", "WaysideTesting",
+                "WaysideDaemon", "WaysideTesting", "WaysideDevices",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The photo a capture produced, ready for review and submission.
+public struct CapturedPhoto: Sendable, Equatable {
+    public var jpeg: Data
+    public var template: FaceTemplate?
+    /// Where the face is in the photo, if a face engine found it.
+    public var faceBox: PixelRect?
+
+    public init(jpeg: Data, template: FaceTemplate? = nil, faceBox: PixelRect? = nil) {
+        self.jpeg = jpeg
+        self.template = template
+        self.faceBox = faceBox
+    }
+}
+
+/// Turns the camera's frames into one good photo: guidance, quality gate, liveness and
+/// template when a face engine is present; the first usable frame otherwise.
+public protocol PhotoTaker: Sendable {
+    /// Takes a photo from `camera`, reporting guidance keys (e.g. "capture.closer") as it goes.
+    /// Throws when no usable photo came within the attempt (the flow retries or moves on).
+    func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WaysideCore
+
+/// The devices and services a kiosk visit runs on, as seams.
+public struct KioskParts: Sendable {
+    public var camera: any FrameSource
+    public var buttons: any ButtonSource
+    public var screen: any Screen
+    public var speaker: any Speaker
+    public var outbox: any Outbox
+    public var photoTaker: any PhotoTaker
+    public var helpSignal: (any HelpSignal)?
+
+    public init(camera: any FrameSource, buttons: any ButtonSource, screen: any Screen, speaker: any Speaker,
+                outbox: any Outbox, photoTaker: any PhotoTaker, helpSignal: (any HelpSignal)? = nil) {
+        self.camera = camera
+        self.buttons = buttons
+        self.screen = screen
+        self.speaker = speaker
+        self.outbox = outbox
+        self.photoTaker = photoTaker
+        self.helpSignal = helpSignal
+    }
+}
+
+/// Runs the ``KioskFlow`` against real or stand-in devices: turns device input into flow
+/// events and performs the flow's effects.
+///
+/// On graceful shutdown it stops taking input, lets a submission that is being committed
+/// finish (the person was promised it is saved), and closes the devices by ending their
+/// sequences. When the buttons' sequence ends (a scripted visitor is done) it finishes
+/// after the current visit, so `wayside --board sim` without a terminal exits by itself.
+public final class KioskService: Service, Sendable {
+    private let parts: KioskParts
+    private let catalog: MessageCatalog
+    private let logger: Logger
+    private let heartbeat: Heartbeat
+    private let notifier: SystemdNotifier
+    /// How long to wait for the intake's receipt after a submission is saved.
+    private let receiptWait: Duration
+
+    public init(parts: KioskParts, catalog: MessageCatalog, logger: Logger, heartbeat: Heartbeat = Heartbeat(),
+                notifier: SystemdNotifier = SystemdNotifier(environment: [:]), receiptWait: Duration = .seconds(10)) {
+        self.parts = parts
+        self.catalog = catalog
+        self.logger = logger
+        self.heartbeat = heartbeat
+        self.notifier = notifier
+        self.receiptWait = receiptWait
+    }
+
+    /// What reaches the loop: flow events and the loop's own housekeeping.
+    private enum Input: Sendable {
+        case flow(FlowEvent)
+        case timer(generation: Int)
+        case deviceFault(DeviceFault)
+        case buttonsEnded
+        case commitFinished
+        case shutdown
+    }
+
+    public func run() async throws {
+        let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [parts] in
+                    for await input in parts.buttons.inputs() {
+                        switch input {
+                        case .event(let event): sink.yield(.flow(.button(event)))
+                        case .fault(let fault): sink.yield(.deviceFault(fault))
+                        case .recovered: break
+                        }
+                    }
+                    sink.yield(.buttonsEnded)
+                }
+                await loop(inputs: inputs, sink: sink)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            sink.yield(.shutdown)
+        }
+        try? notifier.notify("STOPPING=1")
+    }
+
+    private func loop(inputs: AsyncStream<Input>, sink: AsyncStream<Input>.Continuation) async {
+        var flow = KioskFlow(catalog: catalog)
+        var timerGeneration = 0
+        var timerTask: Task<Void, Never>?
+        var captureTask: Task<Void, Never>?
+        var speechTask: Task<Void, Never>?
+        var commitsInFlight = 0
+        var buttonsEnded = false
+        var shuttingDown = false
+        var announcedReady = false
+
+        func perform(_ effects: [FlowEffect]) async {
+            for effect in effects {
+                switch effect {
+                case .show(let content):
+                    do {
+                        try await parts.screen.show(content)
+                    } catch {
+                        logger.warning("screen write failed", metadata: ["screen": "\(parts.screen.name)", "error": "\(error)"])
+                    }
+                    if !announcedReady {
+                        announcedReady = true
+                        do { try notifier.notify("READY=1") } catch {
+                            logger.warning("systemd notify failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                case .say(let text, let tag):
+                    // Speech runs behind the loop, in order, so a long prompt never delays a button.
+                    let previous = speechTask
+                    speechTask = Task { [parts, logger] in
+                        await previous?.value
+                        do { try await parts.speaker.say(text, languageTag: tag) } catch {
+                            logger.warning("speech failed", metadata: ["speaker": "\(parts.speaker.name)", "error": "\(error)"])
+                        }
+                    }
+                case .capturePhoto:
+                    captureTask?.cancel()
+                    captureTask = Task { [parts] in
+                        do {
+                            let photo = try await parts.photoTaker.takePhoto(from: parts.camera) { _ in }
+                            sink.yield(.flow(.photoCaptured(jpeg: photo.jpeg, template: photo.template)))
+                        } catch {
+                            if !Task.isCancelled { sink.yield(.flow(.captureFailed(reason: "\(error)"))) }
+                        }
+                    }
+                case .stopCamera:
+                    captureTask?.cancel()
+                    captureTask = nil
+                case .submit(let submission):
+                    commitsInFlight += 1
+                    // Not cancelled on shutdown: a commit the person was told about must complete.
+                    Task { [parts, logger, receiptWait] in
+                        do {
+                            try await parts.outbox.commit(submission)
+                            logger.info("submission saved", metadata: ["submission": "\(submission.id)"])
+                            sink.yield(.commitFinished)
+                            sink.yield(.flow(.saved))
+                        } catch {
+                            let code = (error as? OutboxError)?.code ?? .storage
+                            logger.error("submission not saved", metadata: ["submission": "\(submission.id)", "error": "\(error)"])
+                            sink.yield(.commitFinished)
+                            sink.yield(.flow(.saveFailed(code)))
+                            return
+                        }
+                        let deadline = ContinuousClock.now + receiptWait
+                        while ContinuousClock.now < deadline, !Task.isCancelled {
+                            if let receipt = try? await parts.outbox.receipt(for: submission.id) {
+                                sink.yield(.flow(.receiptArrived(receipt)))
+                                return
+                            }
+                            try? await Task.sleep(for: .milliseconds(200))
+                        }
+                    }
+                case .helpLamp(let on):
+                    await parts.helpSignal?.set(on)
+                case .startTimer(let duration):
+                    timerTask?.cancel()
+                    timerGeneration += 1
+                    let generation = timerGeneration
+                    timerTask = Task {
+                        try? await Task.sleep(for: duration)
+                        if !Task.isCancelled { sink.yield(.timer(generation: generation)) }
+                    }
+                case .forgetVisit:
+                    captureTask?.cancel()
+                    await parts.speaker.stop()
+                }
+            }
+        }
+
+        await perform(flow.start())
+        heartbeat.beat()
+        for await input in inputs {
+            heartbeat.beat()
+            switch input {
+            case .flow(let event):
+                if shuttingDown, case .button = event { continue }
+                await perform(flow.handle(event, now: Date()))
+            case .timer(let generation):
+                if generation == timerGeneration { await perform(flow.handle(.timerExpired, now: Date())) }
+            case .deviceFault(let fault):
+                logger.error("device fault", metadata: ["fault": "\(fault)"])
+            case .buttonsEnded:
+                buttonsEnded = true
+            case .commitFinished:
+                commitsInFlight -= 1
+            case .shutdown:
+                logger.info("shutting down", metadata: ["commits_in_flight": "\(commitsInFlight)"])
+                shuttingDown = true
+            }
+            if shuttingDown, commitsInFlight == 0 { break }
+            if buttonsEnded, commitsInFlight == 0, flow.step == .attract { break }
+        }
+        timerTask?.cancel()
+        captureTask?.cancel()
+        await speechTask?.value
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import WaysideBoard
+import WaysideCore
+import WaysideDaemon
+import WaysideDevices
+
+/// Why the board's devices could not be put together.
+struct AssemblyError: Error, CustomStringConvertible {
+    var key: String
+    var detail: String
+    var description: String { "\(key): \(detail)" }
+}
+
+/// Builds the kiosk's parts from a board profile: the one place where seams meet devices.
+struct KioskAssembly {
+    var parts: KioskParts
+    /// The scripted visitor, when the buttons are played by a script.
+    var visitor: ScriptedVisitor?
+
+    init(profile: BoardProfile, forceScript: Bool, logger: Logger) throws {
+        let camera: any FrameSource
+        switch profile.camera.kind {
+        case .imageFolder, .still:
+            camera = ImageFolderCamera(path: profile.camera.path, framesPerSecond: profile.camera.framesPerSecond,
+                                       loop: profile.camera.loop, clock: ContinuousClock())
+        case .v4l2, .y4m:
+            throw AssemblyError(key: "camera.kind", detail: "\(profile.camera.kind.rawValue) is not supported by this build yet")
+        }
+
+        var screens: [any Screen] = []
+        switch profile.display.kind {
+        case .terminal:
+            screens.append(TerminalScreen())
+        case .serialLCD, .framebuffer:
+            throw AssemblyError(key: "display.kind", detail: "\(profile.display.kind.rawValue) is not supported by this build yet")
+        }
+
+        let buttons: any ButtonSource
+        let interactive = isatty(STDIN_FILENO) == 1 && !forceScript
+        switch profile.buttons.kind {
+        case .terminal where interactive:
+            buttons = TerminalKeys()
+        case .terminal, .script:
+            let visitor = ScriptedVisitor(script: ScriptedVisitor.shelterVisit)
+            self.visitor = visitor
+            screens.append(visitor)
+            buttons = visitor
+        case .gpio:
+            throw AssemblyError(key: "buttons.kind", detail: "gpio is not supported by this build yet")
+        }
+
+        let voices = Dictionary(uniqueKeysWithValues: MessageCatalog.shippedLanguages.compactMap { language in
+            language.espeakVoice.map { (language.tag, $0) }
+        })
+        let speaker: any Speaker
+        switch profile.speaker.kind {
+        case .wavFolder:
+            speaker = WAVFolderSpeaker(folder: profile.speaker.path, voices: voices, wordsPerMinute: profile.speaker.wordsPerMinute)
+        case .none:
+            speaker = SilentSpeaker()
+        case .espeak:
+            throw AssemblyError(key: "speaker.kind", detail: "espeak to ALSA is not supported by this build yet")
+        }
+
+        parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
+                           speaker: speaker, outbox: MemoryOutbox(), photoTaker: FirstFramePhotoTaker())
+    }
+}
+
+/// A board without a speaker: prompts are shown, not spoken.
+struct SilentSpeaker: Speaker {
+    let name = "none"
+    func say(_ text: String, languageTag: String) {}
+    func stop() {}
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WaysideBoard
+import WaysideCore
+import WaysideDaemon
+import WaysideDevices
+
+/// The kiosk daemon.
+@main
+struct Wayside: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wayside",
+        abstract: "The Wayside kiosk: registration at a shelter, check-in at a port.",
+        discussion: """
+        Reads the board profile named by --board (Board/<name>.toml, or a path to a .toml file) \
+        and runs the kiosk on that board's devices until SIGTERM or SIGINT.
+
+        On the sim board in a terminal, use the arrow keys, Enter (OK), Backspace (back), \
+        h (help), r (repeat) and q (quit). Without a terminal, the sim board plays a scripted \
+        visit and exits 0 when it completes, 1 if it stalls.
+
+        Exit codes: 0 done, 1 runtime failure, 2 bad board profile or arguments.
+        Examples:
+          wayside --board sim
+          wayside --board Board/raspberry-pi-4.toml --log-level debug
+        """)
+
+    @Option(name: .long, help: "Board profile name (see Board/) or path to a .toml file.")
+    var board: String
+
+    @Flag(name: .long, help: "Play the scripted visit even in a terminal.")
+    var scripted = false
+
+    @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
+    var visitTimeout: Int = 120
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "wayside")
+
+        let profile: BoardProfile
+        do {
+            profile = try BoardProfileLoader().load(board)
+        } catch {
+            FileHandle.standardError.write(Data("wayside: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let assembly: KioskAssembly
+        do {
+            assembly = try KioskAssembly(profile: profile, forceScript: scripted, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        logger.info("starting", metadata: ["board": "\(profile.name)", "role": "\(profile.role.rawValue)",
+                                           "camera": "\(assembly.parts.camera.name)", "buttons": "\(assembly.parts.buttons.name)",
+                                           "screen": "\(assembly.parts.screen.name)"])
+
+        let notifier = SystemdNotifier()
+        let heartbeat = Heartbeat()
+        let kiosk = KioskService(parts: assembly.parts, catalog: try MessageCatalog.bundled(), logger: logger,
+                                 heartbeat: heartbeat, notifier: notifier)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: kiosk, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: WatchdogService(notifier: notifier, heartbeat: heartbeat, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if let visitor = assembly.visitor {
+            services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)), successTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("wayside: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if let visitor = assembly.visitor, await !visitor.finished {
+            let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
+            FileHandle.standardError.write(Data("wayside: the scripted visit ended early, waiting for screen \(waiting)\n".utf8))
+            throw ExitCode(1)
+        }
+        logger.info("stopped")
+    }
+}
+
+/// Fails the run when a scripted visit does not finish in time, naming the screen it waited for.
+struct StallGuard: Service {
+    let visitor: ScriptedVisitor
+    let limit: Duration
+
+    struct Stalled: Error, CustomStringConvertible {
+        var waitingFor: String
+        var description: String { "the scripted visit stalled waiting for screen \(waitingFor)" }
+    }
+
+    func run() async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if await visitor.finished { return }
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+            if Task.isShuttingDownGracefully { return }
+        }
+        let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
+        throw Stalled(waitingFor: waiting)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+import WaysideCore
+import WaysideDaemon
+import WaysideDevices
+import WaysideTesting
+
+func parts(buttons: any ButtonSource, screen: RecordingScreen, outbox: any Outbox,
+           photo: Result<CapturedPhoto, DeviceFault> = .success(CapturedPhoto(jpeg: Data([0xFF, 0xD8])))) -> KioskParts {
+    KioskParts(camera: FakeCamera([]), buttons: buttons, screen: screen, speaker: RecordingSpeaker(),
+               outbox: outbox, photoTaker: StubPhotoTaker(photo))
+}
+
+/// Waits (bounded) until `condition` holds.
+func eventually(_ timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+}
+
+@Suite struct KioskServiceLife {
+    let logger = Logger(label: "test")
+
+    @Test func scriptedVisitRunsToTheEndAndStops() async throws {
+        let visitor = ScriptedVisitor(script: ScriptedVisitor.shelterVisit)
+        let screen = RecordingScreen()
+        let outbox = MemoryOutbox()
+        let service = KioskService(parts: parts(buttons: visitor, screen: screen, outbox: outbox),
+                                   catalog: try MessageCatalog.bundled(), logger: logger, receiptWait: .milliseconds(50))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            // Feed the visitor what the kiosk shows.
+            group.addTask {
+                var seen = 0
+                while await !visitor.finished {
+                    let shown = await screen.shown
+                    for content in shown.dropFirst(seen) { await visitor.show(content) }
+                    seen = shown.count
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await outbox.depth() == 1)
+        #expect(await screen.ids.last == "attract")
+        #expect(await screen.ids.contains("saved-offline"))
+    }
+
+    @Test func gracefulShutdownLetsAnInFlightCommitFinish() async throws {
+        let buttons = FakeButtons()
+        let screen = RecordingScreen()
+        let outbox = SlowOutbox(commitDelay: .milliseconds(400))
+        let service = KioskService(parts: parts(buttons: buttons, screen: screen, outbox: outbox),
+                                   catalog: try MessageCatalog.bundled(), logger: logger)
+        let group = ServiceGroup(services: [service], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for button in [Button.ok, .ok, .ok, .down, .ok] { buttons.press(button) } // declines the photo: submits at once
+            #expect(await eventually { await outbox.commitStarted })
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        // The service returned only after the commit it had started was complete.
+        #expect(await outbox.committed.count == 1)
+    }
+
+    @Test func shutdownWithNothingInFlightIsPrompt() async throws {
+        let buttons = FakeButtons()
+        let service = KioskService(parts: parts(buttons: buttons, screen: RecordingScreen(), outbox: MemoryOutbox()),
+                                   catalog: try MessageCatalog.bundled(), logger: logger)
+        let group = ServiceGroup(services: [service], logger: logger)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(50))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(start.duration(to: .now) < .seconds(5))
+    }
+
+    @Test func heartbeatIsFreshWhileTheLoopRuns() async throws {
+        let heartbeat = Heartbeat()
+        try await Task.sleep(for: .milliseconds(30))
+        #expect(heartbeat.age >= .milliseconds(30))
+        heartbeat.beat()
+        #expect(heartbeat.age < .milliseconds(30))
+    }
+}
+
+@Suite struct JournalLines {
+    @Test func priorityPrefixAndSortedMetadata() {
+        let line = JournalLogHandler.format(level: .warning, label: "wayside", message: "camera lost", metadata: ["device": "/dev/video0", "attempt": "3"])
+        #expect(line == "<4>wayside: camera lost attempt=3 device=/dev/video0")
+    }
+
+    @Test func personalDataIsRedactedWhateverTheCaller() {
+        let line = JournalLogHandler.format(level: .info, label: "w", message: "x",
+                                            metadata: ["name": "Maria Lopez", "a_number": "A123456789", "birthDate": "1990-01-01"])
+        #expect(!line.contains("Maria"))
+        #expect(!line.contains("A123456789"))
+        #expect(!line.contains("1990"))
+        #expect(line.contains("name=[redacted]"))
+    }
+
+    @Test func oneEntryPerLine() {
+        let line = JournalLogHandler.format(level: .error, label: "w", message: "a\nb", metadata: [:])
+        #expect(!line.contains("\n"))
+    }
+}
