@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "WaysideCore",
             dependencies: [],
-            resources: [.copy("Messages")],
+            resources: [.copy("Messages"), .copy("Keyboard")],
             swiftSettings: strict
         ),
         .target(

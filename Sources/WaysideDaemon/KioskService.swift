@@ -12,9 +12,13 @@ public struct KioskParts: Sendable {
     public var outbox: any Outbox
     public var photoTaker: any PhotoTaker
     public var helpSignal: (any HelpSignal)?
+    public var printer: (any ReceiptPrinter)?
+    /// The port station's services (role = port only).
+    public var station: (any PortStation)?
 
     public init(camera: any FrameSource, buttons: any ButtonSource, screen: any Screen, speaker: any Speaker,
-                outbox: any Outbox, photoTaker: any PhotoTaker, helpSignal: (any HelpSignal)? = nil) {
+                outbox: any Outbox, photoTaker: any PhotoTaker, helpSignal: (any HelpSignal)? = nil,
+                printer: (any ReceiptPrinter)? = nil, station: (any PortStation)? = nil) {
         self.camera = camera
         self.buttons = buttons
         self.screen = screen
@@ -22,10 +26,12 @@ public struct KioskParts: Sendable {
         self.outbox = outbox
         self.photoTaker = photoTaker
         self.helpSignal = helpSignal
+        self.printer = printer
+        self.station = station
     }
 }
 
-/// Runs the ``KioskFlow`` against real or stand-in devices: turns device input into flow
+/// Runs a ``VisitFlow`` (shelter or port) against real or stand-in devices: turns device input into flow
 /// events and performs the flow's effects.
 ///
 /// On graceful shutdown it stops taking input, lets a submission that is being committed
@@ -34,17 +40,17 @@ public struct KioskParts: Sendable {
 /// after the current visit, so `wayside --board sim` without a terminal exits by itself.
 public final class KioskService: Service, Sendable {
     private let parts: KioskParts
-    private let catalog: MessageCatalog
+    private let initialFlow: any VisitFlow
     private let logger: Logger
     private let heartbeat: Heartbeat
     private let notifier: SystemdNotifier
     /// How long to wait for the intake's receipt after a submission is saved.
     private let receiptWait: Duration
 
-    public init(parts: KioskParts, catalog: MessageCatalog, logger: Logger, heartbeat: Heartbeat = Heartbeat(),
+    public init(parts: KioskParts, flow: any VisitFlow, logger: Logger, heartbeat: Heartbeat = Heartbeat(),
                 notifier: SystemdNotifier = SystemdNotifier(environment: [:]), receiptWait: Duration = .seconds(10)) {
         self.parts = parts
-        self.catalog = catalog
+        self.initialFlow = flow
         self.logger = logger
         self.heartbeat = heartbeat
         self.notifier = notifier
@@ -85,7 +91,7 @@ public final class KioskService: Service, Sendable {
     }
 
     private func loop(inputs: AsyncStream<Input>, sink: AsyncStream<Input>.Continuation) async {
-        var flow = KioskFlow(catalog: catalog)
+        var flow = initialFlow
         var timerGeneration = 0
         var timerTask: Task<Void, Never>?
         var captureTask: Task<Void, Never>?
@@ -123,7 +129,9 @@ public final class KioskService: Service, Sendable {
                     captureTask?.cancel()
                     captureTask = Task { [parts] in
                         do {
-                            let photo = try await parts.photoTaker.takePhoto(from: parts.camera) { _ in }
+                            let photo = try await parts.photoTaker.takePhoto(from: parts.camera) { key in
+                                sink.yield(.flow(.guidance(key)))
+                            }
                             sink.yield(.flow(.photoCaptured(jpeg: photo.jpeg, template: photo.template)))
                         } catch {
                             if !Task.isCancelled { sink.yield(.flow(.captureFailed(reason: "\(error)"))) }
@@ -170,6 +178,48 @@ public final class KioskService: Service, Sendable {
                 case .forgetVisit:
                     captureTask?.cancel()
                     await parts.speaker.stop()
+                case .printReceipt(let receipt):
+                    guard let printer = parts.printer else { break }
+                    Task { [logger] in
+                        do { try await printer.print(receipt) } catch {
+                            logger.warning("receipt printer failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                case .verifyPIN(let pin):
+                    Task { [parts] in
+                        let ok = await parts.station?.verifyPIN(pin) ?? false
+                        sink.yield(.flow(.pinChecked(ok)))
+                    }
+                case .lookUp(let query):
+                    Task { [parts, logger] in
+                        do {
+                            sink.yield(.flow(.lookedUp(try await parts.station?.lookUp(query))))
+                        } catch {
+                            logger.error("appointment lookup failed", metadata: ["error": "\(error)"])
+                            sink.yield(.flow(.lookedUp(nil)))
+                        }
+                    }
+                case .match(let template, let expected):
+                    Task { [parts] in
+                        do {
+                            guard let station = parts.station else { throw DeviceFault(.missing, device: "station", operation: "match") }
+                            sink.yield(.flow(.matched(try await station.match(template, expected: expected))))
+                        } catch {
+                            sink.yield(.flow(.matchFailed(reason: "\(error)")))
+                        }
+                    }
+                case .recordCheckIn(let record):
+                    commitsInFlight += 1
+                    Task { [parts, logger] in
+                        do {
+                            try await parts.station?.record(record)
+                            logger.info("check-in recorded", metadata: ["check_in": "\(record.id)", "outcome": "\(record.outcome.rawValue)"])
+                        } catch {
+                            logger.error("check-in not recorded", metadata: ["check_in": "\(record.id)", "error": "\(error)"])
+                        }
+                        sink.yield(.commitFinished)
+                        sink.yield(.flow(.checkInRecorded))
+                    }
                 }
             }
         }
@@ -195,7 +245,7 @@ public final class KioskService: Service, Sendable {
                 shuttingDown = true
             }
             if shuttingDown, commitsInFlight == 0 { break }
-            if buttonsEnded, commitsInFlight == 0, flow.step == .attract { break }
+            if buttonsEnded, commitsInFlight == 0, flow.isResting { break }
         }
         timerTask?.cancel()
         captureTask?.cancel()

@@ -71,8 +71,9 @@ struct Wayside: AsyncParsableCommand {
 
         let notifier = SystemdNotifier()
         let heartbeat = Heartbeat()
-        let kiosk = KioskService(parts: assembly.parts, catalog: try MessageCatalog.bundled(), logger: logger,
-                                 heartbeat: heartbeat, notifier: notifier)
+        let catalog = try MessageCatalog.bundled()
+        let flow: any VisitFlow = profile.role == .port ? PortFlow(catalog: catalog) : ShelterFlow(catalog: catalog)
+        let kiosk = KioskService(parts: assembly.parts, flow: flow, logger: logger, heartbeat: heartbeat, notifier: notifier)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: kiosk, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: WatchdogService(notifier: notifier, heartbeat: heartbeat, logger: logger), successTerminationBehavior: .ignore),

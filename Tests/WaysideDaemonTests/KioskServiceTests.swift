@@ -31,7 +31,7 @@ func eventually(_ timeout: Duration = .seconds(10), _ condition: @Sendable () as
         let screen = RecordingScreen()
         let outbox = MemoryOutbox()
         let service = KioskService(parts: parts(buttons: visitor, screen: screen, outbox: outbox),
-                                   catalog: try MessageCatalog.bundled(), logger: logger, receiptWait: .milliseconds(50))
+                                   flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger, receiptWait: .milliseconds(50))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             // Feed the visitor what the kiosk shows.
@@ -52,15 +52,19 @@ func eventually(_ timeout: Duration = .seconds(10), _ condition: @Sendable () as
     }
 
     @Test func gracefulShutdownLetsAnInFlightCommitFinish() async throws {
-        let buttons = FakeButtons()
-        let screen = RecordingScreen()
+        // A visit that declines the photo: the submission is committed as soon as consent is answered.
+        let script = Array(ScriptedVisitor.shelterVisit.prefix(12)) + [
+            ScriptedVisitor.Step(on: "consent", press: .down), ScriptedVisitor.Step(on: "consent", press: .ok),
+        ]
+        let visitor = ScriptedVisitor(script: script)
+        let screen = MirroredScreen([RecordingScreen(), visitor])
         let outbox = SlowOutbox(commitDelay: .milliseconds(400))
-        let service = KioskService(parts: parts(buttons: buttons, screen: screen, outbox: outbox),
-                                   catalog: try MessageCatalog.bundled(), logger: logger)
+        let parts = KioskParts(camera: FakeCamera([]), buttons: visitor, screen: screen, speaker: RecordingSpeaker(),
+                               outbox: outbox, photoTaker: StubPhotoTaker(.success(CapturedPhoto(jpeg: Data()))))
+        let service = KioskService(parts: parts, flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger)
         let group = ServiceGroup(services: [service], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            for button in [Button.ok, .ok, .ok, .down, .ok] { buttons.press(button) } // declines the photo: submits at once
             #expect(await eventually { await outbox.commitStarted })
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -72,7 +76,7 @@ func eventually(_ timeout: Duration = .seconds(10), _ condition: @Sendable () as
     @Test func shutdownWithNothingInFlightIsPrompt() async throws {
         let buttons = FakeButtons()
         let service = KioskService(parts: parts(buttons: buttons, screen: RecordingScreen(), outbox: MemoryOutbox()),
-                                   catalog: try MessageCatalog.bundled(), logger: logger)
+                                   flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger)
         let group = ServiceGroup(services: [service], logger: logger)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -73,14 +73,25 @@ public struct MessageCatalog: Sendable {
         Set(tables["en"]?.keys ?? tables[languages.first?.tag ?? ""]?.keys ?? [:].keys)
     }
 
-    /// Keys present in the reference language but missing in `tag`.
+    /// Keys present in the reference language but missing in `tag`. Officer-facing keys
+    /// (`officer.`) are English by design and not required elsewhere.
     public func missingKeys(in tag: String) -> Set<String> {
-        referenceKeys.subtracting(tables[tag]?.keys ?? [:].keys)
+        referenceKeys.filter { !$0.hasPrefix("officer.") }.subtracting(tables[tag]?.keys ?? [:].keys)
+    }
+
+    /// The language with `tag`, if it ships.
+    public func language(tagged tag: String) -> Language? {
+        languages.first { $0.tag == tag }
     }
 
     /// The text for `key` in `language`, falling back to English, then to the key itself
     /// (a missing translation must never leave a blank screen).
     public func text(_ key: String, in language: Language, _ arguments: String...) -> String {
+        text(key, in: language, arguments: arguments)
+    }
+
+    /// The text for `key` with each `%@` replaced by the next of `arguments`.
+    public func text(_ key: String, in language: Language, arguments: [String]) -> String {
         let template = tables[language.tag]?[key] ?? tables["en"]?[key] ?? key
         var result = template
         for argument in arguments {

@@ -22,11 +22,15 @@ public struct ScreenContent: Sendable, Equatable {
     /// A live camera preview and the face box, where the screen can show pictures.
     public var preview: Frame?
     public var faceBox: PixelRect?
+    /// Text being typed, shown with a cursor.
+    public var entry: String?
+    /// The on-screen keyboard, when the step takes typed input.
+    public var keyboard: KeyboardView?
 
     public init(id: String, title: String, lines: [String] = [], choices: [String] = [],
                 selectedChoice: Int? = nil, footer: String = "",
                 direction: TextDirection = .leftToRight, languageTag: String = "en",
-                preview: Frame? = nil, faceBox: PixelRect? = nil) {
+                preview: Frame? = nil, faceBox: PixelRect? = nil, entry: String? = nil, keyboard: KeyboardView? = nil) {
         self.id = id
         self.title = title
         self.lines = lines
@@ -37,10 +41,24 @@ public struct ScreenContent: Sendable, Equatable {
         self.languageTag = languageTag
         self.preview = preview
         self.faceBox = faceBox
+        self.entry = entry
+        self.keyboard = keyboard
     }
 
     /// A blank screen: what is shown after a visit is forgotten.
     public static let blank = ScreenContent(id: "blank", title: "")
+}
+
+/// An on-screen keyboard as drawn: key labels by row, and the key under the cursor.
+public struct KeyboardView: Sendable, Equatable {
+    public var rows: [[String]]
+    public var row: Int
+    public var column: Int
+    public init(rows: [[String]], row: Int, column: Int) {
+        self.rows = rows
+        self.row = row
+        self.column = column
+    }
 }
 
 /// A display: serial LCD, framebuffer, terminal.

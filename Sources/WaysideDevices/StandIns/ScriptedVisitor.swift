@@ -1,22 +1,35 @@
 import WaysideCore
 
-/// A visitor that follows a script: when a given screen appears, it presses a button.
+/// A visitor that follows a script: when a given screen appears, it presses a button,
+/// or types text on the screen's keyboard by reading where the cursor is.
 ///
 /// It is both a ``Screen`` (it watches what the kiosk shows) and a ``ButtonSource`` (it
-/// presses). Keyed on screen ids rather than on delays, a script is deterministic however
-/// fast or slow the board is. The sim board uses it when there is no terminal; tests use
-/// it to drive whole visits.
+/// presses). Keyed on screen ids and on what the screen shows rather than on delays, a
+/// script is deterministic however fast or slow the board is, and it keeps working when
+/// the keyboard's layout or its predicted cursor changes. The sim board uses it when
+/// there is no terminal; tests use it to drive whole visits.
 public actor ScriptedVisitor: Screen, ButtonSource {
-    /// One step: when a screen whose id is in `screens` is shown, press `button`.
+    /// What the visitor does on a screen.
+    public enum Action: Sendable, Equatable {
+        case press(Button)
+        /// Types the text with the arrows and OK, then the tick.
+        case type(String)
+    }
+
+    /// One step: when a screen whose id is in `screens` is shown, do `action`.
     public struct Step: Sendable, Equatable {
         public var screens: Set<String>
-        public var button: Button
+        public var action: Action
         public init(on screens: Set<String>, press button: Button) {
             self.screens = screens
-            self.button = button
+            self.action = .press(button)
         }
         public init(on screen: String, press button: Button) {
             self.init(on: [screen], press: button)
+        }
+        public init(on screen: String, type text: String) {
+            self.screens = [screen]
+            self.action = .type(text)
         }
     }
 
@@ -27,6 +40,8 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     private let stream: AsyncStream<ButtonInput>
     /// Every screen shown, in order (ids only: no personal data is kept).
     public private(set) var screensSeen: [String] = []
+    /// Buttons pressed, for measuring how much work a visit is.
+    public private(set) var pressCount = 0
 
     public init(script: [Step]) {
         self.script = script
@@ -35,13 +50,23 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     }
 
     /// The shelter visit the sim board plays without a terminal: Spanish, read the
-    /// notice, agree to the photo, take the receipt.
+    /// notice, type a name and a birth date, skip the optional fields, agree to the
+    /// photo, accept it, take the receipt.
     public static let shelterVisit: [Step] = [
         Step(on: "attract", press: .ok),
         Step(on: "language", press: .down),
         Step(on: "language", press: .ok),
         Step(on: "notice", press: .ok),
+        Step(on: "field-givenName", type: "MARIA"),
+        Step(on: "field-familyName", type: "LOPEZ"),
+        Step(on: "field-birthDate", type: "17041990"),
+        Step(on: "field-country", press: .ok),
+        Step(on: "field-aNumber", type: ""),
+        Step(on: "field-phone", type: ""),
+        Step(on: "field-port", press: .ok),
+        Step(on: "review", press: .ok),
         Step(on: "consent", press: .ok),
+        Step(on: "photo-review", press: .ok),
         Step(on: ["saved", "saved-offline"], press: .ok),
     ]
 
@@ -54,11 +79,53 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     public func show(_ content: ScreenContent) {
         screensSeen.append(content.id)
         guard next < script.count, script[next].screens.contains(content.id) else { return }
-        let button = script[next].button
-        next += 1
+        switch script[next].action {
+        case .press(let button):
+            next += 1
+            press(button)
+        case .type(let text):
+            guard let button = Self.nextButton(toType: text, on: content) else { return }
+            if button == .ok, let keyboard = content.keyboard, keyboard.rows[keyboard.row][keyboard.column] == "✓" { next += 1 }
+            press(button)
+        }
+        if next == script.count { continuation.finish() }
+    }
+
+    private func press(_ button: Button) {
+        pressCount += 1
         continuation.yield(.event(ButtonEvent(button, .press)))
         continuation.yield(.event(ButtonEvent(button, .release)))
-        if next == script.count { continuation.finish() }
+    }
+
+    /// The button that brings the screen's keyboard one step closer to having typed `text`.
+    public static func nextButton(toType text: String, on content: ScreenContent) -> Button? {
+        guard let keyboard = content.keyboard else { return nil }
+        // The date screen shows "17/04/____" and the A-Number screen an "A" label: neither is typed text.
+        var typed = (content.entry ?? "").filter { $0 != "/" && $0 != "_" }
+        if content.id == "port-anumber", typed.hasPrefix("A") { typed.removeFirst() }
+        let target = Array(text)
+        let wanted: String
+        if typed.count < target.count, typed == String(target.prefix(typed.count)) {
+            wanted = target[typed.count] == " " ? "␣" : String(target[typed.count])
+        } else if typed == text {
+            wanted = "✓"
+        } else {
+            wanted = "⌫"
+        }
+        var goal: (row: Int, column: Int)?
+        for (r, row) in keyboard.rows.enumerated() { if let c = row.firstIndex(of: wanted) { goal = (r, c); break } }
+        guard let goal else { return nil }
+        if goal.row != keyboard.row {
+            let rows = keyboard.rows.count
+            let down = (goal.row - keyboard.row + rows) % rows
+            return down <= rows - down ? .down : .up
+        }
+        if goal.column != keyboard.column {
+            let columns = keyboard.rows[goal.row].count
+            let right = (goal.column - keyboard.column + columns) % columns
+            return right <= columns - right ? .right : .left
+        }
+        return .ok
     }
 
     public nonisolated func inputs() -> AsyncStream<ButtonInput> { stream }

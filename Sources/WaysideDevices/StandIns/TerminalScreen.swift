@@ -37,6 +37,15 @@ public actor TerminalScreen: Screen {
         var body: [String] = []
         if !content.title.isEmpty { body += wrap(content.title.uppercased(), inner) + [""] }
         for line in content.lines { body += wrap(line, inner) }
+        if let entry = content.entry { body += ["", "> " + entry + "_"] }
+        if let keyboard = content.keyboard {
+            body.append("")
+            for (r, keys) in keyboard.rows.enumerated() {
+                body.append(keys.enumerated().map { c, key in
+                    r == keyboard.row && c == keyboard.column ? "[\(key)]" : " \(key) "
+                }.joined())
+            }
+        }
         for (index, choice) in content.choices.enumerated() {
             let marker = index == content.selectedChoice ? "> " : "- "
             body += wrap(marker + choice, inner)
