@@ -38,9 +38,20 @@ public struct MessageCatalog: Sendable {
     }
 
     /// The languages that ship, with the direction of their script and their espeak-ng voice.
+    /// Checked against `espeak-ng --voices` on Debian 12 (espeak-ng 1.51): every one has a voice.
     public static let shippedLanguages: [Language] = [
         Language(tag: "en", espeakVoice: "en-us"),
         Language(tag: "es", espeakVoice: "es-419"),
+        Language(tag: "ht", espeakVoice: "ht"),
+        Language(tag: "fr", espeakVoice: "fr-fr"),
+        Language(tag: "pt", espeakVoice: "pt-br"),
+        Language(tag: "ru", espeakVoice: "ru"),
+        Language(tag: "zh", espeakVoice: "cmn"),
+        Language(tag: "ar", direction: .rightToLeft, espeakVoice: "ar"),
+        Language(tag: "tr", espeakVoice: "tr"),
+        Language(tag: "hi", espeakVoice: "hi"),
+        Language(tag: "vi", espeakVoice: "vi"),
+        Language(tag: "am", espeakVoice: "am"),
     ]
 
     /// Loads `<tag>.json` for each language from `directory`.
