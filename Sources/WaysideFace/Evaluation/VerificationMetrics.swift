@@ -57,8 +57,10 @@ public struct VerificationMetrics: Sendable, Codable, Equatable {
             let p = point(at: mid)
             if p.fmr < p.fnmr { low = mid } else { high = mid }
         }
+        // Either side of the crossing, keep the point whose worse rate is lower
+        // (with perfectly separated scores that is 0, not the average of the sides).
         let a = point(at: low), b = point(at: high)
-        eer = OperatingPoint(fmr: (a.fmr + b.fmr) / 2, fnmr: (a.fnmr + b.fnmr) / 2, threshold: Double(high))
+        eer = max(a.fmr, a.fnmr) < max(b.fmr, b.fnmr) ? a : b
         atDlibThreshold = point(at: 0.6)
     }
 
