@@ -31,6 +31,17 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
 
+        // C++ inside, extern "C" outside: dlib (Debian's libdlib-dev, config.h carries
+        // DLIB_USE_BLAS/DLIB_USE_LAPACK/DLIB_JPEG_SUPPORT) linked against OpenBLAS.
+        .target(
+            name: "CFaceShim",
+            path: "Sources/CFaceShim",
+            linkerSettings: [
+                .linkedLibrary("dlib"), .linkedLibrary("openblas"), .linkedLibrary("lapack"),
+                .linkedLibrary("jpeg"), .linkedLibrary("png"),
+            ]
+        ),
+
         // MARK: Domain and seams
         .target(
             name: "WaysideCore",
@@ -51,6 +62,11 @@ let package = Package(
                 "WaysideCore", "CJPEG",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideFace",
+            dependencies: ["WaysideCore", "CFaceShim"],
             swiftSettings: strict
         ),
         .target(
@@ -82,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "waysidectl",
             dependencies: [
-                "WaysideCore", "WaysideBoard", "WaysideDevices",
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideFace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -102,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "WaysideDevicesTests",
             dependencies: ["WaysideDevices", "WaysideTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideFaceTests",
+            dependencies: ["WaysideFace", "CFaceShim"],
             swiftSettings: strict
         ),
         .testTarget(

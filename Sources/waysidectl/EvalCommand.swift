@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import WaysideFace
+
+/// `waysidectl eval`: run the face engine over the shared data sets and write
+/// a report (JSON, DET curve, per-group bar chart).
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate the face engine on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.")
+
+    @Option(help: "Folder with lfw/, nuaa/, utkface/ (default: ../shared/data from the project root).")
+    var data: String?
+
+    @Option(help: "Where to write the report.")
+    var output = "eval-report"
+
+    @Option(help: "Data sets to run (lfw, nuaa, utkface); all when omitted.")
+    var dataset: [EvaluationRun.Dataset] = []
+
+    @Option(help: "Worker threads, one engine each.")
+    var workers = 2
+
+    @Option(help: "Quick slice: LFW pairs per fold (of each kind).")
+    var lfwPairsPerFold: Int?
+
+    @Option(help: "Quick slice: every n-th NUAA frame and UTKFace crop.")
+    var every = 1
+
+    @Flag(help: "Do not read or write the descriptor cache.")
+    var noCache = false
+
+    func run() throws {
+        let root = data ?? Self.defaultDataRoot()
+        let cache = noCache ? nil : FaceModelFiles.cacheDirectory()
+        let run = EvaluationRun(dataRoot: root, cacheDirectory: cache, workers: workers,
+                                datasets: dataset.isEmpty ? EvaluationRun.Dataset.allCases : dataset,
+                                lfwPairsPerFold: lfwPairsPerFold, nuaaEvery: every, utkEvery: every)
+        let bar = EvalProgressBar()
+        let report = try run.run { name, done, total in bar.update(name, done, total) }
+        bar.finish()
+        for s in report.skipped { print("skipped \(s)") }
+        let files = try EvaluationRun.write(report, to: output)
+        Self.summarise(report)
+        print("wrote \(files.joined(separator: ", "))")
+    }
+
+    /// `../shared/data` relative to the project root (the current folder, or the
+    /// folder holding Package.swift above it).
+    static func defaultDataRoot() -> String {
+        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        for _ in 0..<6 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { break }
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("../shared/data").standardized.path
+    }
+
+    static func summarise(_ r: EvaluationReport) {
+        for v in [r.lfw, r.nuaa].compactMap({ $0 }) {
+            let m = v.metrics
+            let points = m.atFMR.map { String(format: "FNMR %.2f%% @ FMR %.0e (t=%.3f)", $0.fnmr * 100, $0.fmr, $0.threshold) }
+            print("\(v.dataset): \(v.images) images, FTE \(v.failedToEnrol), several faces \(v.multipleFaces); \(m.genuineCount) genuine, \(m.impostorCount) impostor pairs")
+            print("  " + points.joined(separator: "; "))
+            print(String(format: "  EER %.2f%% (t=%.3f); at 0.6: FMR %.2f%%, FNMR %.2f%%", m.eer.fnmr * 100, m.eer.threshold,
+                         m.atDlibThreshold.fmr * 100, m.atDlibThreshold.fnmr * 100)
+                  + (v.listedPairAccuracy.map { String(format: "; listed-pair accuracy %.2f%%", $0 * 100) } ?? ""))
+        }
+        if let u = r.utkface {
+            for g in u.groups {
+                print(String(format: "utkface %-14@ n=%4d  miss %.2f%%  gate-reject %.2f%%", g.group, g.images, g.missRate * 100, g.gateRejectRate * 100))
+            }
+            if let ratio = u.raceMissRateRatio { print(String(format: "utkface race miss-rate ratio max/min %.2f", ratio)) }
+        }
+        for (k, s) in r.seconds.sorted(by: { $0.key < $1.key }) { print(String(format: "time %@: %.1f s", k, s)) }
+    }
+}
+
+extension EvaluationRun.Dataset: ExpressibleByArgument {}
