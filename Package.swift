@@ -30,6 +30,11 @@ let package = Package(
             path: "Sources/CJPEG",
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
+        .systemLibrary(
+            name: "CV4L2",
+            path: "Sources/CV4L2",
+            providers: [.apt(["libv4l-dev"])]
+        ),
 
         // MARK: Domain and seams
         .target(
@@ -48,7 +53,7 @@ let package = Package(
         .target(
             name: "WaysideDevices",
             dependencies: [
-                "WaysideCore", "CJPEG",
+                "WaysideCore", "CJPEG", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
