@@ -2,7 +2,7 @@ import Foundation
 import WaysideCore
 
 /// Exposure and gain as a camera's controls take them (driver units).
-public struct ExposureSettings: Sendable, Equatable {
+public struct ExposureSettings: Sendable, Hashable {
     /// V4L2_CID_EXPOSURE_ABSOLUTE (100 µs units on UVC) or the driver's exposure control.
     public var exposure: Int32
     /// V4L2_CID_GAIN; 0 when the camera has none.

@@ -85,18 +85,18 @@ public final class V4L2Camera: FrameSource, ExposureMetering {
     public var statistics: V4L2CaptureStatistics { state.withLock { $0.statistics } }
 
     public func events() -> AsyncStream<FrameEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: FrameEvent.self, bufferingPolicy: .bufferingNewest(1))
+        let mailbox = FrameMailbox()
         let wakeup: PipeWakeup
         do {
             wakeup = try PipeWakeup(device: path)
         } catch {
-            continuation.yield(.fault(error.fault))
-            continuation.finish()
-            return stream
+            mailbox.post(.fault(error.fault))
+            mailbox.finish()
+            return mailbox.stream(onEnd: {})
         }
-        let session = CaptureSession(camera: self, wakeup: wakeup, continuation: continuation)
+        let session = CaptureSession(camera: self, wakeup: wakeup, mailbox: mailbox)
         state.withLock { $0.session = session }
-        continuation.onTermination = { _ in session.cancel() }
+        let stream = mailbox.stream(onEnd: { session.cancel() })
         let thread = Thread { [self] in
             session.run()
             state.withLock { if $0.session === session { $0.session = nil } }
@@ -245,7 +245,7 @@ private final class CaptureSession: Sendable {
     typealias Job = @Sendable ((any V4L2DeviceIO)?) -> Void
     private let camera: V4L2Camera
     private let wakeup: PipeWakeup
-    private let continuation: AsyncStream<FrameEvent>.Continuation
+    private let mailbox: FrameMailbox
     private let control = Mutex(Control())
 
     private struct Control {
@@ -253,10 +253,10 @@ private final class CaptureSession: Sendable {
         var jobs: [Job] = []
     }
 
-    init(camera: V4L2Camera, wakeup: PipeWakeup, continuation: AsyncStream<FrameEvent>.Continuation) {
+    init(camera: V4L2Camera, wakeup: PipeWakeup, mailbox: FrameMailbox) {
         self.camera = camera
         self.wakeup = wakeup
-        self.continuation = continuation
+        self.mailbox = mailbox
     }
 
     var isCancelled: Bool { control.withLock { $0.cancelled } }
@@ -306,14 +306,15 @@ private final class CaptureSession: Sendable {
                 var fault = error.fault
                 // While an unplugged camera is away, open says ENOENT: still "unplugged".
                 if reported?.code == .unplugged, fault.code == .missing { fault.code = .unplugged }
-                if reported != fault { continuation.yield(.fault(fault)) }
+                // The screen shows the code: a repeat of the same state is not news.
+                if reported?.code != fault.code { mailbox.post(.fault(fault)) }
                 reported = fault
                 sleep(backoff)
                 backoff = min(backoff * 2, options.maximumBackoff)
             }
         }
         runJobs(nil)
-        continuation.finish()
+        mailbox.finish()
     }
 
     /// Waits `duration` unless cancelled first (the wake-up pipe ends the wait early).
@@ -377,7 +378,7 @@ private final class CaptureSession: Sendable {
                     let fault = V4L2Error(operation: "decode", device: path,
                                           detail: "\(corruptRun) damaged \(active.fourcc) frames in a row (\(buffer.bytesUsed) bytes)").fault
                     reported = fault
-                    continuation.yield(.fault(fault))
+                    mailbox.post(.fault(fault))
                 }
                 continue
             }
@@ -389,12 +390,12 @@ private final class CaptureSession: Sendable {
             }
             lastSequence = frame.sequence
             if reported != nil {
-                continuation.yield(.recovered)
+                mailbox.post(.recovered)
                 reported = nil
                 backoff = options.initialBackoff
             }
             camera.record { $0.delivered += 1 }
-            continuation.yield(.frame(frame))
+            mailbox.post(.frame(frame))
         }
     }
 

@@ -13,6 +13,14 @@ public struct Y4MHeader: Sendable, Equatable {
     public var framesPerSecond: Double
     public var chroma: Chroma
 
+    /// A header for `width` x `height` frames.
+    public init(width: Int, height: Int, framesPerSecond: Double = 25, chroma: Chroma = .c420) {
+        self.width = width
+        self.height = height
+        self.framesPerSecond = framesPerSecond
+        self.chroma = chroma
+    }
+
     /// Bytes of one frame's planes (Y, then Cb and Cr).
     public var frameSize: Int {
         let luma = width * height
