@@ -82,6 +82,7 @@ struct Wayside: AsyncParsableCommand {
             services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)), successTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let started = ContinuousClock.now
         do {
             try await group.run()
         } catch {
@@ -92,6 +93,11 @@ struct Wayside: AsyncParsableCommand {
             let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
             FileHandle.standardError.write(Data("wayside: the scripted visit ended early, waiting for screen \(waiting)\n".utf8))
             throw ExitCode(1)
+        }
+        if let visitor = assembly.visitor {
+            // Kiosk time of a cooperative visit: what the person waits for, not what they read.
+            logger.info("scripted visit finished", metadata: ["presses": "\(await visitor.pressCount)",
+                                                             "kiosk_seconds": "\(started.duration(to: .now).components.seconds)"])
         }
         logger.info("stopped")
     }

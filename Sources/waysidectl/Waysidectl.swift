@@ -13,6 +13,7 @@ struct Waysidectl: AsyncParsableCommand {
         subcommands: [
             CheckBoard.self,
             CheckCatalogs.self,
+            Bench.self,
         ])
 }
 

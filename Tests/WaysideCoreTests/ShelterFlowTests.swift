@@ -48,6 +48,8 @@ func nextButton(toType text: String, on content: ScreenContent) -> Button? {
     var typed = (content.entry ?? "").filter { $0 != "/" && $0 != "_" }
     if content.id == "port-anumber", typed.hasPrefix("A") { typed.removeFirst() }
     let target = Array(text)
+    // A masked entry (a PIN) shows stars: trust that what was typed so far was right.
+    if !typed.isEmpty, typed.allSatisfy({ $0 == "*" }), typed.count <= target.count { typed = String(target.prefix(typed.count)) }
     let wanted = typed == text ? "✓" : (typed.count < target.count && typed == String(target.prefix(typed.count))
         ? (target[typed.count] == " " ? "␣" : String(target[typed.count])) : "⌫")
     guard let r = keyboard.rows.firstIndex(where: { $0.contains(wanted) }), let c = keyboard.rows[r].firstIndex(of: wanted) else { return nil }

@@ -5,12 +5,11 @@ import Foundation
 /// same code from the same id.
 ///
 /// Eight characters of Crockford's base32 (no I, L, O, U: nothing to confuse) from the
-/// first 40 bits of the id, and a check character (mod 37, Crockford's check symbols)
-/// that catches any single wrong character and any swap of two neighbours. Shown as
-/// `K7Q4-MX2P-Z`.
+/// first 40 bits of the id, and a Luhn mod 32 check character from the same alphabet
+/// (so every character can be typed on the same keypad) that catches any single wrong
+/// character and nearly every swap of two neighbours. Shown as `K7Q4-MX2P-Z`.
 public enum ConfirmationCode {
     static let symbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-    static let checkSymbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U")
 
     /// The code for a submission id.
     public static func make(for id: UUID) -> String {
@@ -21,7 +20,7 @@ public enum ConfirmationCode {
         for shift in stride(from: 35, through: 0, by: -5) {
             characters.append(symbols[Int((value >> UInt64(shift)) & 31)])
         }
-        let check = checkSymbols[Int(value % 37)]
+        let check = symbols[luhnCheck(characters.compactMap { symbols.firstIndex(of: $0) })]
         return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(check)
     }
 
@@ -31,13 +30,27 @@ public enum ConfirmationCode {
         var cleaned = text.uppercased().filter { $0 != "-" && $0 != " " }
         cleaned = String(cleaned.map { $0 == "O" ? "0" : ($0 == "I" || $0 == "L") ? "1" : $0 })
         guard cleaned.count == 9 else { return nil }
-        var value: UInt64 = 0
+        var digits: [Int] = []
         for character in cleaned.prefix(8) {
             guard let digit = symbols.firstIndex(of: character) else { return nil }
-            value = value << 5 | UInt64(digit)
+            digits.append(digit)
         }
-        guard let last = cleaned.last, checkSymbols[Int(value % 37)] == last else { return nil }
+        guard let last = cleaned.last, symbols[luhnCheck(digits)] == last else { return nil }
         let body = Array(cleaned.prefix(8))
         return String(body[0..<4]) + "-" + String(body[4..<8]) + "-" + String(last)
+    }
+
+    /// Luhn mod N (N = 32): double every second digit from the right, fold, and take the complement.
+    static func luhnCheck(_ digits: [Int]) -> Int {
+        let n = symbols.count
+        var sum = 0
+        var double = true
+        for digit in digits.reversed() {
+            var addend = double ? digit * 2 : digit
+            addend = addend / n + addend % n
+            sum += addend
+            double.toggle()
+        }
+        return (n - sum % n) % n
     }
 }

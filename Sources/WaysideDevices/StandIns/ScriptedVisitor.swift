@@ -104,6 +104,8 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         var typed = (content.entry ?? "").filter { $0 != "/" && $0 != "_" }
         if content.id == "port-anumber", typed.hasPrefix("A") { typed.removeFirst() }
         let target = Array(text)
+        // A masked entry (a PIN) shows stars: trust that what was typed so far was right.
+        if !typed.isEmpty, typed.allSatisfy({ $0 == "*" }), typed.count <= target.count { typed = String(target.prefix(typed.count)) }
         let wanted: String
         if typed.count < target.count, typed == String(target.prefix(typed.count)) {
             wanted = target[typed.count] == " " ? "␣" : String(target[typed.count])
