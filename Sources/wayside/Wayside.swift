@@ -96,7 +96,8 @@ struct Wayside: AsyncParsableCommand {
         }
         if let visitor = assembly.visitor {
             // Kiosk time of a cooperative visit: what the person waits for, not what they read.
-            logger.info("scripted visit finished", metadata: ["presses": "\(await visitor.pressCount)",
+            let presses = await visitor.pressCount  // an autoclosure cannot await (Swift 6.3 refuses it)
+            logger.info("scripted visit finished", metadata: ["presses": "\(presses)",
                                                              "kiosk_seconds": "\(started.duration(to: .now).components.seconds)"])
         }
         logger.info("stopped")

@@ -14,6 +14,7 @@ struct Waysidectl: AsyncParsableCommand {
             CheckBoard.self,
             CheckCatalogs.self,
             Bench.self,
+            CameraTool.self,
         ])
 }
 
