@@ -30,6 +30,11 @@ let package = Package(
             path: "Sources/CJPEG",
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
+        .systemLibrary(
+            name: "CV4L2",
+            path: "Sources/CV4L2",
+            providers: [.apt(["libv4l-dev"])]
+        ),
 
         // C++ inside, extern "C" outside: dlib (Debian's libdlib-dev, config.h carries
         // DLIB_USE_BLAS/DLIB_USE_LAPACK/DLIB_JPEG_SUPPORT) linked against OpenBLAS.
@@ -59,7 +64,7 @@ let package = Package(
         .target(
             name: "WaysideDevices",
             dependencies: [
-                "WaysideCore", "CJPEG",
+                "WaysideCore", "CJPEG", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

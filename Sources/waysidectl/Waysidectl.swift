@@ -15,6 +15,7 @@ struct Waysidectl: AsyncParsableCommand {
             CheckCatalogs.self,
             Bench.self,
             Eval.self,
+            CameraTool.self,
         ])
 }
 
