@@ -6,6 +6,8 @@
 #   HIL_BUTTONS                 the chip's line names, offset order
 #   HIL_FB, HIL_LCD             /dev/fb0, /dev/ttyS1 (the serial LCD)
 #   HIL_SHARE                   the host's share (files in and out)
+#   WAYSIDE_BOARD_DIR           the project's Board/ profiles, in the share
+# The project's release binaries (wayside, waysidectl, ...) are on PATH.
 
 # hil_host REQUEST...: asks the harness on the host to do something and
 # waits for its answer; returns its code. Requests (see images/hil/run):
