@@ -15,6 +15,9 @@
 #   press NAME / release NAME  press or release a button (gpio-sim line)
 #   serial-expect HEX          the host received these bytes from ttyS1
 #   screendump NAME [CHECK]    take a screenshot (PNG among the artifacts)
+#   tcp-listen                 a host port that records bytes ("port N"; the
+#                              guest reaches the host as 10.0.2.2)
+#   tcp-expect PORT HEX        the host received these bytes on that port
 hil_host() {
   _id=$$-$RANDOM
   _timeout=${HIL_HOST_TIMEOUT:-60}
