@@ -156,6 +156,20 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "wayside-bench-store",
+            dependencies: [
+                "WaysideCore", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/StoreForward",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "WaysideCoreTests",

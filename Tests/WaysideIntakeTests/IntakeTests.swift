@@ -10,7 +10,8 @@ import WaysideUplink
 import WaysideWire
 
 /// The storage contract: every test below runs against each storage that is available.
-@Suite(.timeLimit(.minutes(2))) struct IntakeOverHTTPTests {
+/// Serialized: they share one PostgreSQL server, which one of them restarts.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct IntakeOverHTTPTests {
     @Test(arguments: StorageKind.available) func submissionTravelsSealedAndComesBackWithAReceipt(kind: StorageKind) async throws {
         try await withStorage(kind) { storage in try await withIntake(storage: storage) { intake in
             let kiosk = try await enrolKiosk(intake)
@@ -133,7 +134,8 @@ import WaysideWire
             let policy = RetryPolicy(base: .seconds(1), cap: .seconds(600), pollInterval: .seconds(1))
             let forwarder = Forwarder(outbox: kiosk.outbox, uplink: uplink, clock: clock, policy: policy)
             let task = Task { try await forwarder.run() }
-            while try await kiosk.outbox.depth() > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while try await kiosk.outbox.depth() > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             task.cancel()
             _ = try? await task.value
             #expect(clock.now.offset >= outage)

@@ -24,19 +24,12 @@ struct SoakOutput {
 }
 
 func runSoak(_ exe: URL, stateDir: String, url: String, count: Int, killAfter: Duration?) async throws -> SoakOutput {
-    let process = Process()
-    process.executableURL = exe
-    process.arguments = [stateDir, url, String(count)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let child = try Child.spawn(exe.path, [stateDir, url, String(count)])
     if let killAfter {
         try await Task.sleep(for: killAfter)
-        kill(process.processIdentifier, SIGKILL)
+        child.kill9()
     }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let (data, status) = await child.finish()
     var out = SoakOutput()
     // Only whole lines count: a line cut by the kill was never promised.
     for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
@@ -47,8 +40,8 @@ func runSoak(_ exe: URL, stateDir: String, url: String, count: Int, killAfter: D
         }
         if line == "done" || line == "drained" { out.finished = true }
     }
-    if killAfter == nil, process.terminationStatus != 0 {
-        throw WireProblem(error: "soak-failed", detail: "wayside-soak exited with \(process.terminationStatus)")
+    if killAfter == nil, status != 0 {
+        throw WireProblem(error: "soak-failed", detail: "wayside-soak exited with \(status)")
     }
     return out
 }

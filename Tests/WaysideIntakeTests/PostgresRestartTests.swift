@@ -5,11 +5,11 @@ import WaysideIntake
 import WaysideStore
 import WaysideUplink
 
-@Suite struct PostgresRestartTests {
+extension IntakeOverHTTPTests {
     /// PostgreSQL restarted while a kiosk is forwarding: the intake answers 5xx meanwhile,
     /// the kiosk retries, and every submission arrives once, in order.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["WAYSIDE_TEST_PG_RESTART"] != nil), .timeLimit(.minutes(2)))
-    func restartMidStreamLosesNothing() async throws {
+    func postgresRestartMidStreamLosesNothing() async throws {
         let restart = try #require(ProcessInfo.processInfo.environment["WAYSIDE_TEST_PG_RESTART"])
         try await withStorage(.postgres) { storage in try await withIntake(storage: storage) { intake in
             let kiosk = try await enrolKiosk(intake)
@@ -23,13 +23,11 @@ import WaysideUplink
                                       policy: RetryPolicy(base: .milliseconds(20), cap: .milliseconds(300), pollInterval: .milliseconds(20)))
             let task = Task { try await forwarder.run() }
             while try await kiosk.outbox.depth() > 45 { try await Task.sleep(for: .milliseconds(2)) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: restart)
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            let (_, status) = await (try Child.spawn(restart, [])).finish()
+            #expect(status == 0)
             let depthAfterRestart = try await kiosk.outbox.depth()
-            while try await kiosk.outbox.depth() > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while try await kiosk.outbox.depth() > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             task.cancel()
             try await task.value
             #expect(depthAfterRestart > 0, "the restart happened mid-stream")
