@@ -16,12 +16,21 @@ let package = Package(
         .executable(name: "wayside", targets: ["wayside"]),
         .executable(name: "waysidectl", targets: ["waysidectl"]),
         .library(name: "WaysideCore", targets: ["WaysideCore"]),
+        .executable(name: "wayside-intake", targets: ["wayside-intake"]),
+        .library(name: "WaysideIntake", targets: ["WaysideIntake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // Store and forward (issue 10).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.7.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: C system libraries (Debian -dev packages)
@@ -89,6 +98,47 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Store and forward
+        .target(
+            name: "WaysideWire",
+            dependencies: ["WaysideCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideStore",
+            dependencies: [
+                "WaysideCore", "WaysideWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideUplink",
+            dependencies: [
+                "WaysideCore", "WaysideWire", "WaysideStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysideIntake",
+            dependencies: [
+                "WaysideCore", "WaysideWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "wayside",
@@ -104,8 +154,40 @@ let package = Package(
             name: "waysidectl",
             dependencies: [
                 "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideFace",
+                "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "wayside-intake",
+            dependencies: [
+                "WaysideIntake",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "wayside-soak",
+            dependencies: ["WaysideCore", "WaysideStore", "WaysideUplink"],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "wayside-bench-store",
+            dependencies: [
+                "WaysideCore", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/StoreForward",
             swiftSettings: strict
         ),
 
@@ -136,6 +218,26 @@ let package = Package(
                 "WaysideDaemon", "WaysideTesting", "WaysideDevices",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideStoreTests",
+            dependencies: ["WaysideStore", "WaysideWire", "WaysideCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideUplinkTests",
+            dependencies: ["WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideIntakeTests",
+            dependencies: [
+                "WaysideIntake", "WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
