@@ -8,7 +8,7 @@ import WaysideCore
 struct Waysidectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "waysidectl",
-        abstract: "Operate Wayside kiosks: check board profiles and message catalogs.",
+        abstract: "Operate Wayside kiosks: check profiles and catalogs, enrol devices, inspect the outbox, benchmark and evaluate.",
         discussion: "Run 'waysidectl help <subcommand>' for each subcommand's options.",
         subcommands: [
             CheckBoard.self,
@@ -16,6 +16,7 @@ struct Waysidectl: AsyncParsableCommand {
             Bench.self,
             Eval.self,
             CameraTool.self,
+            EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,
         ])
 }
 
