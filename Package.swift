@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "WaysideIntakeTests",
             dependencies: [
-                "WaysideIntake", "WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore",
+                "WaysideTesting", "WaysideIntake", "WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaysideTesting
 import WaysideIntake
 import WaysideStore
 import WaysideUplink
@@ -24,12 +25,13 @@ struct SoakOutput {
 }
 
 func runSoak(_ exe: URL, stateDir: String, url: String, count: Int, killAfter: Duration?) async throws -> SoakOutput {
-    let child = try Child.spawn(exe.path, [stateDir, url, String(count)])
+    let child = try ChildProcess.spawn(exe.path, [stateDir, url, String(count)])
     if let killAfter {
         try await Task.sleep(for: killAfter)
-        child.kill9()
+        child.kill(SIGKILL)
     }
-    let (data, status) = await child.finish()
+    let result = await child.finish(timeout: .seconds(120))
+    let (data, status) = (result.stdout, result.status)
     var out = SoakOutput()
     // Only whole lines count: a line cut by the kill was never promised.
     for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {

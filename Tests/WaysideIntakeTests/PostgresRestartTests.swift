@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaysideTesting
 import WaysideCore
 import WaysideIntake
 import WaysideStore
@@ -22,8 +23,9 @@ extension IntakeOverHTTPTests {
             let forwarder = Forwarder(outbox: kiosk.outbox, uplink: kiosk.uplink, clock: ContinuousClock(),
                                       policy: RetryPolicy(base: .milliseconds(20), cap: .milliseconds(300), pollInterval: .milliseconds(20)))
             let task = Task { try await forwarder.run() }
-            while try await kiosk.outbox.depth() > 45 { try await Task.sleep(for: .milliseconds(2)) }
-            let (_, status) = await (try Child.spawn(restart, [])).finish()
+            let started = ContinuousClock.now.advanced(by: .seconds(60))
+            while try await kiosk.outbox.depth() > 45, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(2)) }
+            let status = try await ChildProcess.run(restart, [], timeout: .seconds(120)).status
             #expect(status == 0)
             let depthAfterRestart = try await kiosk.outbox.depth()
             let deadline = ContinuousClock.now.advanced(by: .seconds(60))

@@ -86,7 +86,8 @@ final class RecordingClock: Clock, Sendable {
         #expect(try await outbox.depth() == 2)
         #expect(uplink.delivered == [ids[0]])
         let task = Task { try await forwarder.run() }
-        while try await outbox.depth() > 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let drained = ContinuousClock.now.advanced(by: .seconds(60))
+        while try await outbox.depth() > 0, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(1)) }
         task.cancel()
         try await task.value
         #expect(uplink.delivered == ids)
