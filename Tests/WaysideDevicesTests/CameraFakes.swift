@@ -141,6 +141,16 @@ final class FakeV4L2Device: V4L2DeviceIO {
     }
 
     func wait(timeout: Duration) throws(V4L2Error) -> V4L2WaitResult {
+        // Like poll() on the real device: a silent camera times out only when the whole
+        // timeout has passed, however late the test feeds it; a feed in between is seen.
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            if let result = try waitOnce(deadline: deadline) { return result }
+        }
+    }
+
+    /// One look at the script: a result, or nil to look again after a short silent wait.
+    private func waitOnce(deadline: ContinuousClock.Instant) throws(V4L2Error) -> V4L2WaitResult? {
         if wakeup.drain() { return .woken }
         let next = world.with { state -> FakeDelivery? in
             if !state.deliveries.isEmpty { return state.deliveries.removeFirst() }
@@ -154,9 +164,12 @@ final class FakeV4L2Device: V4L2DeviceIO {
         switch next {
         case .none:
             // A silent camera: block in poll() like the real device, until woken or timed out.
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return .timedOut }
+            let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
             var descriptor = pollfd(fd: wakeup.readFD, events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, Int32(min(timeout.components.seconds * 1000 + 5, 200)))
-            return wakeup.drain() ? .woken : .timedOut
+            _ = poll(&descriptor, 1, Int32(min(milliseconds, 20)))
+            return wakeup.drain() ? .woken : nil
         case .stall?:
             return .timedOut
         case .unplug?:

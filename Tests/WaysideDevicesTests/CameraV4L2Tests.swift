@@ -201,7 +201,9 @@ import Glibc
     @Test func aStalledStreamIsReopened() async {
         let world = FakeCameraWorld()
         world.feed(.frame(yuyvBytes(1), sequence: 0), .stall, .frame(yuyvBytes(2), sequence: 0))
-        let camera = fakeCamera(world)
+        // The scripted stall times out at once; the long timeout keeps a slow consumer (a
+        // loaded CI machine) from turning the silence after the last frame into a second stall.
+        let camera = fakeCamera(world) { $0.stallTimeout = .seconds(30) }
         let events = await collectEvents(camera) { $0.compactMap(\.frame).count == 2 }
         #expect(events.compactMap(\.fault).map(\.code) == [.stalled])
         #expect(events.contains { $0.isRecovered })
