@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "WaysideFace",
-            dependencies: ["WaysideCore", "CFaceShim"],
+            dependencies: ["WaysideCore", "WaysideDevices", "CFaceShim"],
             swiftSettings: strict
         ),
         .target(
@@ -143,8 +143,10 @@ let package = Package(
         .executableTarget(
             name: "wayside",
             dependencies: [
-                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideDaemon",
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideDaemon", "WaysideFace",
+                "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -209,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WaysideFaceTests",
-            dependencies: ["WaysideFace", "CFaceShim"],
+            dependencies: ["WaysideFace", "WaysideDevices", "CFaceShim"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,10 +3,12 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import ServiceLifecycle
 import WaysideBoard
 import WaysideCore
 import WaysideDaemon
 import WaysideDevices
+import WaysideFace
 
 /// Why the board's devices could not be put together.
 struct AssemblyError: Error, CustomStringConvertible {
@@ -20,6 +22,8 @@ struct KioskAssembly {
     var parts: KioskParts
     /// The scripted visitor, when the buttons are played by a script.
     var visitor: ScriptedVisitor?
+    /// What runs beside the kiosk: the forwarder, and the embedded intake on the sim board.
+    var services: [any Service]
 
     init(profile: BoardProfile, forceScript: Bool, logger: Logger) throws {
         let camera: any FrameSource
@@ -27,8 +31,14 @@ struct KioskAssembly {
         case .imageFolder, .still:
             camera = ImageFolderCamera(path: profile.camera.path, framesPerSecond: profile.camera.framesPerSecond,
                                        loop: profile.camera.loop, clock: ContinuousClock())
-        case .v4l2, .y4m:
-            throw AssemblyError(key: "camera.kind", detail: "\(profile.camera.kind.rawValue) is not supported by this build yet")
+        case .y4m:
+            camera = Y4MCamera(path: profile.camera.path, framesPerSecond: profile.camera.framesPerSecond,
+                               loop: profile.camera.loop, clock: ContinuousClock())
+        case .v4l2:
+            let format = V4L2FormatPreference(rawValue: profile.camera.format.rawValue) ?? .any
+            camera = V4L2Camera(path: profile.camera.path,
+                                request: V4L2CaptureRequest(width: profile.camera.width, height: profile.camera.height,
+                                                            format: format, framesPerSecond: profile.camera.framesPerSecond))
         }
 
         var screens: [any Screen] = []
@@ -45,7 +55,13 @@ struct KioskAssembly {
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
-            let visitor = ScriptedVisitor(script: ScriptedVisitor.shelterVisit)
+            // With an embedded intake the receipt comes back within a second or two: the
+            // script waits for it, so a scripted run proves the whole path, not only the outbox.
+            var script = ScriptedVisitor.shelterVisit
+            if profile.intake.url == "embedded", let last = script.indices.last {
+                script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
+            }
+            let visitor = ScriptedVisitor(script: script)
             self.visitor = visitor
             screens.append(visitor)
             buttons = visitor
@@ -66,8 +82,21 @@ struct KioskAssembly {
             throw AssemblyError(key: "speaker.kind", detail: "espeak to ALSA is not supported by this build yet")
         }
 
+        let uplink = try UplinkAssembly(profile: profile, logger: logger)
+        services = uplink.services
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: MemoryOutbox(), photoTaker: FirstFramePhotoTaker())
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger))
+    }
+
+    /// The face engine's photo taker; without the models (not fetched yet) the first usable
+    /// frame is the photo, and the log says how to fetch them.
+    static func photoTaker(logger: Logger) -> any PhotoTaker {
+        do {
+            return FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live))
+        } catch {
+            logger.warning("no face engine: photos are taken without a face check or template", metadata: ["error": "\(error)"])
+            return FirstFramePhotoTaker()
+        }
     }
 }
 

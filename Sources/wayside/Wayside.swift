@@ -78,6 +78,9 @@ struct Wayside: AsyncParsableCommand {
             .init(service: kiosk, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: WatchdogService(notifier: notifier, heartbeat: heartbeat, logger: logger), successTerminationBehavior: .ignore),
         ]
+        for service in assembly.services {
+            services.append(.init(service: service, successTerminationBehavior: .ignore))
+        }
         if let visitor = assembly.visitor {
             services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)), successTerminationBehavior: .ignore))
         }
