@@ -25,7 +25,7 @@ struct KioskAssembly {
     /// What runs beside the kiosk: the forwarder, and the embedded intake on the sim board.
     var services: [any Service]
 
-    init(profile: BoardProfile, forceScript: Bool, logger: Logger) throws {
+    init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -58,7 +58,7 @@ struct KioskAssembly {
             // With an embedded intake the receipt comes back within a second or two: the
             // script waits for it, so a scripted run proves the whole path, not only the outbox.
             var script = ScriptedVisitor.shelterVisit
-            if profile.intake.url == "embedded", let last = script.indices.last {
+            if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
                 script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
             }
             let visitor = ScriptedVisitor(script: script)

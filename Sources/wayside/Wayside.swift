@@ -36,6 +36,9 @@ struct Wayside: AsyncParsableCommand {
     @Flag(name: .long, help: "Play the scripted visit even in a terminal.")
     var scripted = false
 
+    @Flag(name: .long, help: "A scripted visit ends only on the intake's receipt (always so with an embedded intake).")
+    var waitForReceipt = false
+
     @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
     var visitTimeout: Int = 120
 
@@ -60,7 +63,7 @@ struct Wayside: AsyncParsableCommand {
         }
         let assembly: KioskAssembly
         do {
-            assembly = try KioskAssembly(profile: profile, forceScript: scripted, logger: logger)
+            assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
             throw ExitCode(2)

@@ -25,7 +25,9 @@ public struct FirstFramePhotoTaker: PhotoTaker {
                     case .rgb24, .gray8:
                         return CapturedPhoto(jpeg: Data(try codec.encode(frame)))
                     case .yuyv:
-                        continue
+                        // A V4L2 camera's usual format (the HIL VM's vivid): converted, not skipped.
+                        guard let rgb = YUYV.rgb(frame) else { continue }
+                        return CapturedPhoto(jpeg: Data(try codec.encode(rgb)))
                     }
                 }
                 return nil

@@ -18,6 +18,7 @@
 #   tcp-listen                 a host port that records bytes ("port N"; the
 #                              guest reaches the host as 10.0.2.2)
 #   tcp-expect PORT HEX        the host received these bytes on that port
+#   intake-start               the real wayside-intake on the host ("port N token T")
 hil_host() {
   _id=$$-$RANDOM
   _timeout=${HIL_HOST_TIMEOUT:-60}
