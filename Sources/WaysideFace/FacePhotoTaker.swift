@@ -93,7 +93,9 @@ final class SharedFaceEngine: @unchecked Sendable {
         defer { lock.unlock() }
         let image = try RGBImage(frame: frame)
         let faces = try engine.detect(in: image)
-        guard let face = faces.max(by: { $0.box.area < $1.box.area }) else {
+        // The kiosk's person stands in front of it: the face nearest the centre, not the
+        // largest (someone leaning in behind them may be closer to the camera).
+        guard let face = FaceChoice.nearestCentre(faces, width: image.width, height: image.height) else {
             previous = nil
             return .guidance("capture.noFace", metering: nil)
         }

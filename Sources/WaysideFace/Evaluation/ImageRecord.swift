@@ -58,7 +58,8 @@ public struct ImageRecipe: Sendable, Equatable, Codable {
 
     /// A short key that changes whenever the recipe does (names the cache file).
     public var key: String {
-        "u\(upsample)f\(fallbackUpsample.map(String.init) ?? "-")p\(pad)\(descriptor ? "d" : "")\(gate ? "g" : "")"
+        // "hogc": HOG on the colour image (figures made with HOG on grey are not reused).
+        "hogc-u\(upsample)f\(fallbackUpsample.map(String.init) ?? "-")p\(pad)\(descriptor ? "d" : "")\(gate ? "g" : "")"
     }
 
     /// Runs the recipe on one image file.
