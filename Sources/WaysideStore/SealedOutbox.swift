@@ -64,6 +64,19 @@ public final class SealedOutbox: Outbox {
                 );
                 """)
         }
+        // The quota check read SUM(LENGTH(sealed)) over every waiting row on each commit:
+        // the cost grew with the backlog, which is exactly when the kiosk is offline and
+        // busiest. Triggers keep the total in one row, in the same transaction.
+        m.registerMigration("v2-usage") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox_usage (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);
+                INSERT INTO outbox_usage (id, bytes) SELECT 1, COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox;
+                CREATE TRIGGER outbox_usage_insert AFTER INSERT ON outbox
+                    BEGIN UPDATE outbox_usage SET bytes = bytes + LENGTH(NEW.sealed) WHERE id = 1; END;
+                CREATE TRIGGER outbox_usage_delete AFTER DELETE ON outbox
+                    BEGIN UPDATE outbox_usage SET bytes = bytes - LENGTH(OLD.sealed) WHERE id = 1; END;
+                """)
+        }
         return m
     }
 
@@ -87,7 +100,7 @@ public final class SealedOutbox: Outbox {
                 if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM outbox WHERE id = ?) OR EXISTS(SELECT 1 FROM receipt WHERE id = ?)", arguments: [id, id]) == true {
                     return
                 }
-                let used = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox") ?? 0
+                let used = try Int.fetchOne(db, sql: "SELECT bytes FROM outbox_usage WHERE id = 1") ?? 0
                 if used + sealed.count > quota {
                     throw OutboxError(.full, "the outbox holds \(used) of \(quota) bytes; this submission needs \(sealed.count) more. Send the person to staff; check the uplink to the intake")
                 }
@@ -167,7 +180,7 @@ public final class SealedOutbox: Outbox {
 
     /// Sealed bytes waiting, counted against ``quotaBytes``.
     public func usedBytes() async throws -> Int {
-        do { return try await db.read { try Int.fetchOne($0, sql: "SELECT COALESCE(SUM(LENGTH(sealed)), 0) FROM outbox") ?? 0 } } catch {
+        do { return try await db.read { try Int.fetchOne($0, sql: "SELECT bytes FROM outbox_usage WHERE id = 1") ?? 0 } } catch {
             throw OutboxError(.storage, "cannot read the outbox at \(path): \(Self.describe(error))")
         }
     }

@@ -99,9 +99,19 @@ func databaseBytes(_ path: String) -> Data {
         #expect(committed.count >= 1 && committed.count < 10)
         #expect(try await outbox.pending(limit: 100).map(\.id) == committed)
         #expect(try await outbox.usedBytes() <= 20_000)
+        // The running total the quota checks is the sum of what waits, after commits,
+        // after a delivery, and after reopening the file.
+        func waitingBytes(_ box: SealedOutbox) async throws -> Int {
+            try await box.pending(limit: 100).map(\.sealed.count).reduce(0, +)
+        }
+        #expect(try await outbox.usedBytes() == waitingBytes(outbox))
         // Forwarding one frees room again.
         try await outbox.acknowledge(committed[0], receipt: Receipt(submissionID: committed[0], confirmationCode: "X"))
+        #expect(try await outbox.usedBytes() == waitingBytes(outbox))
         try await outbox.commit(sampleSubmission(photo: photo))
+        let reopened = try SealedOutbox(path: dir + "/outbox.sqlite", recipient: Curve25519.KeyAgreement.PrivateKey().publicKey, quotaBytes: 20_000)
+        #expect(try await reopened.usedBytes() == waitingBytes(reopened))
+        #expect(try await reopened.usedBytes() > 0)
     }
 
     @Test func durableSettingsAreInForceAndSurviveReopening() async throws {
