@@ -41,6 +41,24 @@ struct SearchTests {
         #expect(rawTop1 >= probes.count * 9 / 10)
     }
 
+    /// The int8 kernel against integer arithmetic done one value at a time: the raw int8
+    /// score must be exactly (sum of code products) x row scale x query scale.
+    @Test func int8KernelComputesTheExactIntegerDotProduct() throws {
+        // Extremes included: all +127 and all -127 rows are the largest sums the kernel meets.
+        let extremes = try [Float(1), -1].map { try MatchTemplate(model: Support.model, descriptor: [Float](repeating: $0, count: 128)) }
+        let rows = try Support.randomTemplates(2_000, seed: 31) + extremes
+        for probe in try Support.randomTemplates(10, seed: 32) + extremes {
+            for (slot, row) in rows.enumerated() where slot % 50 == 0 || slot >= 2_000 {
+                var gallery = Gallery(model: Support.model)
+                try gallery.add(row, for: UUID())
+                let raw = try GallerySearch(threads: 1).topK(probe, k: 1, in: gallery, precision: .int8(rerank: 0))[0].score
+                var integer = 0
+                for i in 0..<MatchTemplate.dimension { integer += Int(row.quantized[i]) * Int(probe.quantized[i]) }
+                #expect(raw == Float(integer) * row.scale * probe.scale)
+            }
+        }
+    }
+
     @Test func removalsAndAdditionsNeedNoRebuild() throws {
         var rows: [MatchTemplate?] = try Support.randomTemplates(3_000, seed: 8)
         var gallery = Gallery(model: Support.model)
