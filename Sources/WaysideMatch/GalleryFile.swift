@@ -148,6 +148,11 @@ public enum GalleryFile {
 ///
 /// Owns the mapping and unmaps it on deinit. Not `Sendable`: it hands out raw pointers
 /// into the mapping, so one owner (an actor or a thread) keeps it.
+///
+/// The sizes are checked once, at open. Like any mapped file, one that another process
+/// truncates while it is open faults (SIGBUS) on the next read of the lost pages: replace a
+/// gallery by writing a new file and renaming it over the old one (as ``GalleryFile/write``
+/// does), never by truncating it in place.
 public final class MappedGallery: SearchableGallery {
     /// The model of every template in the file.
     public let model: TemplateModel
@@ -269,7 +274,7 @@ public final class MappedGallery: SearchableGallery {
             throw MatchError(code: .badArgument, operation: op, file: path, detail: "gallery was opened read-only")
         }
         try model.requireSame(as: template.model, operation: op)
-        remove(id)
+        try remove(id)
         let slot = slotCount
         guard slot < capacity else {
             throw MatchError(code: .galleryFull, operation: op, file: path,
@@ -281,10 +286,14 @@ public final class MappedGallery: SearchableGallery {
         lazyIndex?[id] = slot
     }
 
-    /// Marks `id`'s slot removed (a tombstone); false when it was not there.
+    /// Marks `id`'s slot removed (a tombstone); false when it was not there. A gallery
+    /// opened read-only throws rather than fault on its read-only mapping.
     @discardableResult
-    public func remove(_ id: UUID) -> Bool {
-        guard map.writable, let slot = slot(of: id) else { return false }
+    public func remove(_ id: UUID) throws -> Bool {
+        guard map.writable else {
+            throw MatchError(code: .badArgument, operation: "remove from gallery", file: path, detail: "gallery was opened read-only")
+        }
+        guard let slot = slot(of: id) else { return false }
         map.base.storeBytes(of: 0, toByteOffset: layout.live + slot, as: UInt8.self)
         lazyIndex?[id] = nil
         return true

@@ -40,7 +40,8 @@ struct GalleryFileTests {
         let newcomer = UUID(), late = UUID()
         do {
             let writable = try MappedGallery(path: path, writable: true)
-            #expect(writable.remove(entries[10].id))
+            #expect(try writable.remove(entries[10].id))
+            #expect(try !writable.remove(entries[10].id))
             try writable.add(extra[0], for: newcomer)
             try writable.add(extra[1], for: late)
             let error = #expect(throws: MatchError.self) { try writable.add(extra[2], for: UUID()) }
@@ -55,6 +56,7 @@ struct GalleryFileTests {
         #expect(try GallerySearch().verify(extra[0], against: newcomer, in: reopened) > 0.9999)
         // A read-only gallery refuses changes instead of faulting on the mapping.
         #expect(throws: MatchError.self) { try reopened.add(extra[2], for: UUID()) }
+        #expect(throws: MatchError.self) { try reopened.remove(late) }
     }
 
     @Test func truncatedFilesSayTheyAreCutShort() throws {
