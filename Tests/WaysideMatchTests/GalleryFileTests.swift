@@ -59,6 +59,29 @@ struct GalleryFileTests {
         #expect(throws: MatchError.self) { try reopened.remove(late) }
     }
 
+    /// Tombstones are skipped by every chunk of a multithreaded scan, in float32 and int8.
+    @Test func tombstonedSlotsNeverComeBackFromAChunkedSearch() throws {
+        let (path, entries) = try writeSample(count: 5_000)
+        defer { unlink(path) }
+        let gallery = try MappedGallery(path: path, writable: true)
+        var rows: [MatchTemplate?] = entries.map(\.template)
+        let probes = try Support.randomTemplates(8, seed: 24)
+        // Remove each probe's ten best rows: the ones a scan that ignored tombstones would return.
+        for probe in probes {
+            for hit in Support.bruteForce(probe, rows: rows, k: 10) {
+                #expect(try gallery.remove(entries[hit.slot].id))
+                rows[hit.slot] = nil
+            }
+        }
+        let search = GallerySearch(threads: 3, rowsPerThreadMinimum: 400)
+        for probe in probes {
+            let reference = Support.bruteForce(probe, rows: rows, k: 10)
+            #expect(try search.topK(probe, k: 10, in: gallery, precision: .float32).map(\.slot) == reference.map(\.slot))
+            #expect(try search.topK(probe, k: 10, in: gallery, precision: .int8(rerank: 64)).map(\.slot) == reference.map(\.slot))
+        }
+        #expect(gallery.liveCount == 5_000 - 80)
+    }
+
     @Test func truncatedFilesSayTheyAreCutShort() throws {
         let (path, _) = try writeSample(count: 50)
         defer { unlink(path) }
