@@ -23,20 +23,25 @@ public struct Candidate: Sendable, Equatable {
 
 /// 1:1 verification and 1:N top-k identification over any ``SearchableGallery``.
 ///
-/// 1:N splits the gallery into contiguous chunks, scans them on all cores at once
-/// (`DispatchQueue.concurrentPerform`), keeps a top-k per chunk and merges them: the
+/// 1:N splits the gallery into small contiguous chunks, scans them on all cores
+/// (`DispatchQueue.concurrentPerform` hands them out as threads free up), keeps a top-k per
+/// chunk and merges them: the
 /// result is exactly that of one sequential scan, because chunks are merged in slot order
 /// and ties keep the lower slot.
 public struct GallerySearch: Sendable {
-    /// Threads to scan with (default: every core the process may use).
-    public var threads: Int
-    /// Rows below which one thread does it all: waking threads costs more than it saves.
-    public var rowsPerThreadMinimum: Int
+    /// Scan chunks on every core (libdispatch sizes the pool); false scans on the calling
+    /// thread only.
+    public var parallel: Bool
+    /// Rows per chunk. Small on purpose: chunks are handed out one at a time, so when a core
+    /// is taken by another process (a shared board, a build) the other cores take over its
+    /// share, and the straggler holds the query back by one small chunk, not a quarter of
+    /// the gallery. Galleries under two chunks are scanned on the calling thread.
+    public var rowsPerChunk: Int
 
     /// Makes a searcher.
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, rowsPerThreadMinimum: Int = 16_384) {
-        self.threads = max(1, threads)
-        self.rowsPerThreadMinimum = max(1, rowsPerThreadMinimum)
+    public init(parallel: Bool = true, rowsPerChunk: Int = 16_384) {
+        self.parallel = parallel
+        self.rowsPerChunk = max(1, rowsPerChunk)
     }
 
     /// 1:1: the similarity of `probe` to `id`'s template.
@@ -92,9 +97,7 @@ public struct GallerySearch: Sendable {
                     let rows = columns.slotCount
                     let wide = Kernels.WideQuery(codeQuery.baseAddress!)
                     let q = floatQuery.baseAddress!
-                    // A few chunks per thread so that a core slowed by another process does not
-                    // hold the whole query back.
-                    let chunks = rows < 2 * rowsPerThreadMinimum ? 1 : min(threads * 4, rows / rowsPerThreadMinimum)
+                    let chunks = !parallel || rows < 2 * rowsPerChunk ? 1 : (rows + rowsPerChunk - 1) / rowsPerChunk
                     if chunks == 1 {
                         var best = TopK(capacity: keep)
                         if int8 {

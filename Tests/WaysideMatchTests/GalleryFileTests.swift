@@ -24,7 +24,7 @@ struct GalleryFileTests {
                 #expect(mapped.slot(of: entry.id) == slot)
             }
         }
-        let search = GallerySearch(threads: 2, rowsPerThreadMinimum: 300)
+        let search = GallerySearch(rowsPerChunk: 300)
         for probe in try Support.randomTemplates(10, seed: 22) {
             for precision in [SearchPrecision.float32, .int8(rerank: 32), .int8(rerank: 0)] {
                 #expect(try search.topK(probe, k: 5, in: mapped, precision: precision)
@@ -73,7 +73,7 @@ struct GalleryFileTests {
                 rows[hit.slot] = nil
             }
         }
-        let search = GallerySearch(threads: 3, rowsPerThreadMinimum: 400)
+        let search = GallerySearch(rowsPerChunk: 400)
         for probe in probes {
             let reference = Support.bruteForce(probe, rows: rows, k: 10)
             #expect(try search.topK(probe, k: 10, in: gallery, precision: .float32).map(\.slot) == reference.map(\.slot))

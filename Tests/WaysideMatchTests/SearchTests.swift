@@ -3,9 +3,9 @@ import Testing
 import WaysideMatch
 
 struct SearchTests {
-    /// Small chunks and three threads, so a few thousand rows already split into many
-    /// chunks and exercise the merge.
-    static let chunked = GallerySearch(threads: 3, rowsPerThreadMinimum: 500)
+    /// Small chunks, so a few thousand rows already split into many chunks and exercise
+    /// the merge.
+    static let chunked = GallerySearch(rowsPerChunk: 500)
 
     @Test(arguments: [1, 10, 64])
     func float32TopKIsExactlyTheBruteForceOne(k: Int) throws {
@@ -14,7 +14,7 @@ struct SearchTests {
         for row in rows { try gallery.add(row, for: UUID()) }
         for probe in try Support.randomTemplates(20, seed: 99) {
             let reference = Support.bruteForce(probe, rows: rows, k: k)
-            for search in [Self.chunked, GallerySearch(threads: 1)] {
+            for search in [Self.chunked, GallerySearch(parallel: false)] {
                 let found = try search.topK(probe, k: k, in: gallery, precision: .float32)
                 #expect(found.map(\.slot) == reference.map(\.slot))
                 #expect(zip(found, reference).allSatisfy { abs(Double($0.score) - $1.score) < 1e-5 })
@@ -51,7 +51,7 @@ struct SearchTests {
             for (slot, row) in rows.enumerated() where slot % 50 == 0 || slot >= 2_000 {
                 var gallery = Gallery(model: Support.model)
                 try gallery.add(row, for: UUID())
-                let raw = try GallerySearch(threads: 1).topK(probe, k: 1, in: gallery, precision: .int8(rerank: 0))[0].score
+                let raw = try GallerySearch(parallel: false).topK(probe, k: 1, in: gallery, precision: .int8(rerank: 0))[0].score
                 var integer = 0
                 for i in 0..<MatchTemplate.dimension { integer += Int(row.quantized[i]) * Int(probe.quantized[i]) }
                 #expect(raw == Float(integer) * row.scale * probe.scale)
