@@ -22,8 +22,8 @@ enum Kernels {
         return (acc0 + acc1).sum()
     }
 
-    /// A query's int8 values split once into the even and odd elements, each sign-extended
-    /// to Int16: 4 + 4 vectors of 16 lanes cover the 128 values.
+    /// A probe's 7-bit codes (``MatchTemplate/probeCodes``) split once into the even and odd
+    /// elements, each sign-extended to Int16: 4 + 4 vectors of 16 lanes cover the 128 values.
     ///
     /// Why even and odd: a 32-byte load of int8 read as 16 Int16 lanes holds element 2j in
     /// the low byte of lane j and element 2j+1 in the high byte (little-endian, as on x86-64
@@ -42,23 +42,28 @@ enum Kernels {
         }
     }
 
-    /// One 32-value step: even and odd products in Int16 (each at most 127 * 127 = 16129,
-    /// so their sum, at most 32258, still fits), then the 16 Int16 sums widened pairwise
-    /// into 8 Int32 lanes with the same shift trick.
+    /// Products of one 32-value step, even and odd summed per Int16 lane: at most
+    /// 2 x 127 x 63 = 16002 with a 7-bit probe.
     @inline(__always)
-    static func step(_ row: UnsafeRawPointer, _ i: Int, _ even: SIMD16<Int16>, _ odd: SIMD16<Int16>) -> SIMD8<Int32> {
+    static func products(_ row: UnsafeRawPointer, _ i: Int, _ even: SIMD16<Int16>, _ odd: SIMD16<Int16>) -> SIMD16<Int16> {
         let x = row.loadUnaligned(fromByteOffset: 32 * i, as: SIMD16<Int16>.self)
-        let products = ((x &<< 8) &>> 8) &* even &+ (x &>> 8) &* odd
-        let pairs = unsafeBitCast(products, to: SIMD8<Int32>.self)
+        return ((x &<< 8) &>> 8) &* even &+ (x &>> 8) &* odd
+    }
+
+    /// 16 Int16 sums widened pairwise into 8 Int32 lanes with the same shift trick.
+    @inline(__always)
+    static func widenPairs(_ sums: SIMD16<Int16>) -> SIMD8<Int32> {
+        let pairs = unsafeBitCast(sums, to: SIMD8<Int32>.self)
         return ((pairs &<< 16) &>> 16) &+ (pairs &>> 16)
     }
 
-    /// Integer dot product of a 128-byte int8 row with a split query. The sum of 128
-    /// products of at most 127 * 127 is below 2^21: Int32 cannot overflow.
+    /// Integer dot product of a 128-byte int8 row with a split 7-bit probe. Two steps are
+    /// summed in Int16 before widening (at most 32004 per lane: no overflow); the total,
+    /// at most 128 x 127 x 63, fits Int32 easily.
     @inline(__always)
     static func dotInt8(_ row: UnsafeRawPointer, _ q: WideQuery) -> Int32 {
-        let a = step(row, 0, q.even0, q.odd0) &+ step(row, 1, q.even1, q.odd1)
-        let b = step(row, 2, q.even2, q.odd2) &+ step(row, 3, q.even3, q.odd3)
+        let a = widenPairs(products(row, 0, q.even0, q.odd0) &+ products(row, 1, q.even1, q.odd1))
+        let b = widenPairs(products(row, 2, q.even2, q.odd2) &+ products(row, 3, q.even3, q.odd3))
         let four = (a &+ b).lowHalf &+ (a &+ b).highHalf
         let two = four.lowHalf &+ four.highHalf
         return two[0] &+ two[1]
@@ -78,7 +83,7 @@ enum Kernels {
         }
     }
 
-    /// Scans int8 rows `range` of `columns`; scores are `dot * rowScale` (the query's
+    /// Scans int8 rows `range` of `columns`; scores are `dot * rowScale` (the probe's
     /// own scale is the same for every row and does not change the order, so the caller
     /// applies it once to the survivors).
     static func scanInt8(_ columns: GalleryColumns, _ range: Range<Int>, query: WideQuery, into best: inout TopK) {

@@ -77,7 +77,7 @@ public struct GallerySearch: Sendable {
             if rerank == 0 {
                 // The query's scale was left out of the scan (it ranks nothing); put it back.
                 return zip(shortlist.scores, shortlist.slots).prefix(k).map {
-                    Candidate(id: gallery.id(atSlot: $1), slot: $1, score: $0 * probe.scale)
+                    Candidate(id: gallery.id(atSlot: $1), slot: $1, score: $0 * probe.probeScale)
                 }
             }
             var exact = TopK(capacity: k)
@@ -92,7 +92,7 @@ public struct GallerySearch: Sendable {
     /// The per-chunk scans and their merge.
     private func scan<G: SearchableGallery>(_ probe: MatchTemplate, keep: Int, in gallery: G, int8: Bool) -> TopK {
         probe.unit.withUnsafeBufferPointer { floatQuery in
-            probe.quantized.withUnsafeBufferPointer { codeQuery in
+            probe.probeCodes.withUnsafeBufferPointer { codeQuery in
                 gallery.withColumns { columns -> TopK in
                     let rows = columns.slotCount
                     let wide = Kernels.WideQuery(codeQuery.baseAddress!)

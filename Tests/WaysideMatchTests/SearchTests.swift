@@ -42,7 +42,7 @@ struct SearchTests {
     }
 
     /// The int8 kernel against integer arithmetic done one value at a time: the raw int8
-    /// score must be exactly (sum of code products) x row scale x query scale.
+    /// score must be exactly (sum of gallery code x probe code) x row scale x probe scale.
     @Test func int8KernelComputesTheExactIntegerDotProduct() throws {
         // Extremes included: all +127 and all -127 rows are the largest sums the kernel meets.
         let extremes = try [Float(1), -1].map { try MatchTemplate(model: Support.model, descriptor: [Float](repeating: $0, count: 128)) }
@@ -53,8 +53,8 @@ struct SearchTests {
                 try gallery.add(row, for: UUID())
                 let raw = try GallerySearch(parallel: false).topK(probe, k: 1, in: gallery, precision: .int8(rerank: 0))[0].score
                 var integer = 0
-                for i in 0..<MatchTemplate.dimension { integer += Int(row.quantized[i]) * Int(probe.quantized[i]) }
-                #expect(raw == Float(integer) * row.scale * probe.scale)
+                for i in 0..<MatchTemplate.dimension { integer += Int(row.quantized[i]) * Int(probe.probeCodes[i]) }
+                #expect(raw == Float(integer) * row.scale * probe.probeScale)
             }
         }
     }

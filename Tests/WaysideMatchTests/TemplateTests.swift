@@ -16,6 +16,14 @@ struct TemplateTests {
         #expect(try restored.similarity(to: template) > 0.9995)
     }
 
+    @Test func probeCodesStayWithinSevenBits() throws {
+        for t in try Support.randomTemplates(200, seed: 12) {
+            #expect(t.probeCodes.allSatisfy { abs(Int($0)) <= 63 })
+            #expect(t.probeCodes.contains { abs(Int($0)) == 63 })
+            #expect(t.quantized.contains { abs(Int($0)) == 127 })
+        }
+    }
+
     @Test func int8ScoresTrackFloat32() throws {
         let templates = try Support.randomTemplates(50, seed: 11)
         for (a, b) in zip(templates, templates.dropFirst()) {
