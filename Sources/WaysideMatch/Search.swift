@@ -119,7 +119,7 @@ public struct GallerySearch: Sendable {
                     // borrow), and each iteration writes only its own result slot.
                     nonisolated(unsafe) let sharedColumns = columns, sharedQuery = q, sharedResults = results
                     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        let start = chunk * perChunk
+                        let start = min(rows, chunk * perChunk)
                         let range = start..<min(rows, start + perChunk)
                         var best = TopK(capacity: keep)
                         if int8 {
