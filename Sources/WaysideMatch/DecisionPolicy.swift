@@ -47,33 +47,77 @@ public struct DecisionPolicy: Sendable, Equatable {
 /// The port station's matcher: 1:1 against the expected person's template and 1:N over
 /// today's gallery, read through the decision policy. What a ``PortStation`` calls for
 /// `match(_:expected:)`.
+///
+/// Holds the gallery in memory (``Gallery``) or as a mapped file (``MappedGallery``, opened
+/// inside the actor so its raw pointers never leave it).
 public actor StationMatcher {
-    private var gallery: Gallery
+    private enum Storage {
+        case memory(Gallery)
+        case file(MappedGallery)
+    }
+
+    private var storage: Storage
     private let policy: DecisionPolicy
     private let search: GallerySearch
 
-    /// A matcher over today's gallery. The calibration must be for the gallery's model.
+    /// A matcher over today's gallery in memory. The calibration must be for its model.
     public init(gallery: Gallery, policy: DecisionPolicy, search: GallerySearch = GallerySearch()) throws {
         try gallery.model.requireSame(as: policy.calibration.model, operation: "start matcher")
-        self.gallery = gallery
+        self.storage = .memory(gallery)
+        self.policy = policy
+        self.search = search
+    }
+
+    /// A matcher over a gallery file (opened writable so late registrations and removals
+    /// apply in place). The calibration must be for the file's model.
+    public init(galleryFile path: String, policy: DecisionPolicy, search: GallerySearch = GallerySearch()) throws {
+        let gallery = try MappedGallery(path: path, writable: true)
+        try gallery.model.requireSame(as: policy.calibration.model, operation: "start matcher")
+        self.storage = .file(gallery)
         self.policy = policy
         self.search = search
     }
 
     /// Adds or replaces an expected person's template (a late registration).
     public func add(_ template: FaceTemplate, for id: UUID) throws {
-        try gallery.add(MatchTemplate(template), for: id)
+        let matchTemplate = try MatchTemplate(template)
+        switch storage {
+        case .memory(var gallery):
+            try gallery.add(matchTemplate, for: id)
+            storage = .memory(gallery)
+        case .file(let gallery):
+            try gallery.add(matchTemplate, for: id)
+            try gallery.sync()
+        }
     }
 
     /// Removes a person (checked in, cancelled, or their data forgotten).
     @discardableResult
-    public func remove(_ id: UUID) -> Bool { gallery.remove(id) }
+    public func remove(_ id: UUID) throws -> Bool {
+        switch storage {
+        case .memory(var gallery):
+            let removed = gallery.remove(id)
+            storage = .memory(gallery)
+            return removed
+        case .file(let gallery):
+            let removed = try gallery.remove(id)
+            try gallery.sync()
+            return removed
+        }
+    }
 
     /// The decision for a capture of the person expected as `expected`. Throws when the
     /// capture's model differs from the gallery's or the person has no template: the flow
     /// answers either with the biographic path.
     public func match(_ template: FaceTemplate, expected: UUID) throws -> MatchDecision {
         let probe = try MatchTemplate(template)
+        switch storage {
+        case .memory(let gallery): return try decide(probe, expected: expected, in: gallery)
+        case .file(let gallery): return try decide(probe, expected: expected, in: gallery)
+        }
+    }
+
+    private func decide<G: SearchableGallery>(_ probe: MatchTemplate, expected: UUID, in gallery: G) throws -> MatchDecision {
         let expectedScore = try search.verify(probe, against: expected, in: gallery)
         let top = try search.topK(probe, k: 2, in: gallery)
         let other = top.first { $0.id != expected }.map { (id: $0.id, score: $0.score) }

@@ -97,6 +97,40 @@ struct PolicyTests {
         #expect(c.command.hasPrefix("waysidectl calibrate match"))
     }
 
+    /// The matcher over a gallery file: decisions, a late registration and a removal that
+    /// persist in the file.
+    @Test func stationMatcherWorksOnAGalleryFile() async throws {
+        let rows = try Support.randomTemplates(300, seed: 41)
+        let ids = rows.map { _ in UUID() }
+        let path = Support.temporaryPath("station.wgal")
+        defer { unlink(path) }
+        try GalleryFile.write(Array(zip(ids, rows).map { (id: $0, template: $1) }), model: Support.model, capacity: 301, to: path)
+        let matcher = try StationMatcher(galleryFile: path, policy: DecisionPolicy(calibration: Self.evenCalibration()))
+        func face(_ t: MatchTemplate) -> FaceTemplate {
+            FaceTemplate(engine: t.model.engine, modelVersion: t.model.version, values: t.unit)
+        }
+        // Random 128-d vectors are nearly orthogonal: only the same vector scores near 1.
+        let same = try await matcher.match(face(rows[7]), expected: ids[7])
+        #expect(same.band == .match)
+        let swapped = try await matcher.match(face(rows[7]), expected: ids[8])
+        #expect(swapped.band == .possibleMixUp)
+        #expect(swapped.otherCandidate == ids[7])
+        let late = UUID(), newcomer = try Support.randomTemplates(1, seed: 42)[0]
+        try await matcher.add(face(newcomer), for: late)
+        #expect(try await matcher.match(face(newcomer), expected: late).band == .match)
+        #expect(try await matcher.remove(ids[7]))
+        #expect(try await matcher.match(face(rows[7]), expected: ids[8]).band == .noMatch)
+        await #expect(throws: MatchError.self) { try await matcher.match(face(rows[7]), expected: ids[7]) }
+        // The file itself now holds the change.
+        let reopened = try MappedGallery(path: path)
+        #expect(reopened.slot(of: ids[7]) == nil)
+        #expect(reopened.slot(of: late) == 300)
+        // A calibration for another model refuses to start.
+        var foreign = try Self.evenCalibration()
+        foreign.model = TemplateModel(engine: "sface", version: "2021dec")
+        #expect(throws: MatchError.self) { try StationMatcher(galleryFile: path, policy: DecisionPolicy(calibration: foreign)) }
+    }
+
     @Test(.enabled(if: Support.lfwPresent && Support.modelsPresent, Comment(rawValue: Support.lfwMissing)))
     func stationMatcherDecidesOnRealTemplates() async throws {
         let lfw = try Support.lfw.get()
@@ -140,7 +174,7 @@ struct PolicyTests {
         #expect(swapped.score < calibration.reviewLower.threshold)
         // Once the real person is gone from the gallery, the same capture is only a no-match:
         // it routes to the documents, never to a denial.
-        await matcher.remove(person[genuine.identity]!)
+        try await matcher.remove(person[genuine.identity]!)
         let alone = try await matcher.match(face, expected: someoneElse)
         #expect(alone.band != .match)
         // A capture from another engine is refused, not scored.
