@@ -83,6 +83,12 @@ let package = Package(
             dependencies: ["WaysideCore", "WaysideDevices", "CFaceShim"],
             swiftSettings: strict
         ),
+        // Templates, galleries, 1:1 and 1:N search, calibrated thresholds, decision policy (issue 7).
+        .target(
+            name: "WaysideMatch",
+            dependencies: ["WaysideCore", "WaysideFace"],
+            swiftSettings: strict
+        ),
         .target(
             name: "WaysideDaemon",
             dependencies: [
@@ -155,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "waysidectl",
             dependencies: [
-                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideFace",
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideFace", "WaysideMatch",
                 "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -212,6 +218,11 @@ let package = Package(
         .testTarget(
             name: "WaysideFaceTests",
             dependencies: ["WaysideFace", "WaysideDevices", "CFaceShim"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideMatchTests",
+            dependencies: ["WaysideMatch", "WaysideFace", "WaysideCore"],
             swiftSettings: strict
         ),
         .testTarget(

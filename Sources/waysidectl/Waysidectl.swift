@@ -15,6 +15,7 @@ struct Waysidectl: AsyncParsableCommand {
             CheckCatalogs.self,
             Bench.self,
             Eval.self,
+            Calibrate.self,
             CameraTool.self,
             EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,
         ])
