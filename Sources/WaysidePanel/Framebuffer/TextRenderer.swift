@@ -177,8 +177,9 @@ public final class TextRenderer {
         var runs: [(SizedFont, String)] = []
         for character in text {
             guard let scalar = character.unicodeScalars.first else { continue }
-            let neutral = character.isWhitespace || character.isPunctuation
-            if neutral, let last = runs.last, last.0.hasGlyph(for: scalar) {
+            // Punctuation stays with the run it ends; spaces go to the paragraph's own font,
+            // so in right-to-left text they sit between runs, not at a run's wrong end.
+            if character.isPunctuation, let last = runs.last, last.0.hasGlyph(for: scalar) {
                 runs[runs.count - 1].1.append(character)
                 continue
             }
@@ -189,7 +190,18 @@ public final class TextRenderer {
                 runs.append((font, String(character)))
             }
         }
-        return runs.map { font, piece in
+        // A space between two runs of the same font belongs to them (two English words in
+        // an Arabic sentence stay one left-to-right run, as the bidi algorithm keeps them).
+        var merged: [(SizedFont, String)] = []
+        for run in runs {
+            if merged.count >= 2, merged[merged.count - 1].1.allSatisfy(\.isWhitespace), merged[merged.count - 2].0 === run.0 {
+                let space = merged.removeLast()
+                merged[merged.count - 1].1 += space.1 + run.1
+            } else {
+                merged.append(run)
+            }
+        }
+        return merged.map { font, piece in
             let buffer = hb_buffer_create()
             defer { hb_buffer_destroy(buffer) }
             let utf8 = Array(piece.utf8)
