@@ -125,6 +125,31 @@ import WaysidePanel
         #expect(seen.withLock { $0 } == [.press, .release])
     }
 
+    @Test func chatterWhoseLastEdgesWereLostIsStillOnePress() async {
+        // What gpio-sim showed under emulation: 30 edges, the kernel kept the first 16
+        // (ending released) and dropped the rest (ending pressed).
+        let chip = FakeGPIOChip(lines: [.ok: 4])
+        let buttons = GPIOButtons(chip: "fake", lines: chip.lines, timing: timing, opener: chip.opener, now: { chip.now })
+        let seen = Mutex<[ButtonAction]>([])
+        let consumer = Task {
+            for await input in buttons.inputs() {
+                if case .event(let event) = input { seen.withLock { $0.append(event.action) } }
+            }
+        }
+        defer { consumer.cancel() }
+        await chip.hold(.milliseconds(1))
+        chip.set(offset: 4, pressed: true)
+        chip.set(offset: 4, pressed: false)
+        chip.setLosingTheEdge(offset: 4, pressed: true)
+        await chip.hold(.milliseconds(100))
+        #expect(seen.withLock { $0 } == [.press], "the line reads pressed when the window closes")
+        chip.set(offset: 4, pressed: false)
+        await chip.hold(.milliseconds(100))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while seen.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        #expect(seen.withLock { $0 } == [.press, .release])
+    }
+
     @Test func aBusyLineIsAFaultThenRecovers() async {
         let busy = PanelError(operation: "gpiod_line_request_both_edges_events_flags", device: "fake line 4", errno: EBUSY)
         let chip = FakeGPIOChip(lines: [.ok: 4], openFailures: [busy])

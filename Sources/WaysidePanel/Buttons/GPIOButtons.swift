@@ -115,11 +115,14 @@ private struct ButtonReader: Sendable {
                 // A deadline is due. The v1 uAPI queues 16 events per line and drops the rest
                 // when a burst outruns the reader, so the level the edges left may be stale:
                 // read the lines themselves, and treat a difference as an edge now.
+                // The level is stamped just before the deadline, so the window that closes
+                // now is judged on it, not on the stale level.
                 let now = source.clock()
+                let stamp = (debouncer.nextDeadline.map { min($0, now) } ?? now) - .nanoseconds(1)
                 for (offset, button) in byOffset {
                     let high = try lineSet.level(of: offset)
                     let pressed = source.activeLow ? !high : high
-                    if pressed != debouncer.lastLevel(button) { events += debouncer.edge(button, pressed: pressed, at: now) }
+                    if pressed != debouncer.lastLevel(button) { events += debouncer.edge(button, pressed: pressed, at: stamp) }
                 }
             }
             events += debouncer.advance(to: source.clock())
