@@ -112,13 +112,16 @@ public actor FramebufferScreen: Screen {
     /// What is on the screen now, for screenshots.
     public private(set) var canvas: Canvas
 
-    /// Opens `device`; fonts from `book`.
-    public init(device: String, book: FontBook = .standard) throws(PanelError) {
+    /// Opens `device`; fonts from `book`. With `size`, the screen is drawn at that size in
+    /// the top-left corner (a panel smaller than the mode, or a benchmark at 800x480).
+    public init(device: String, book: FontBook = .standard, size: (width: Int, height: Int)? = nil) throws(PanelError) {
         let framebuffer = try LinuxFramebuffer(device: device)
         self.framebuffer = framebuffer
-        self.name = "framebuffer \(device) \(framebuffer.width)x\(framebuffer.height)x\(framebuffer.bitsPerPixel)"
+        let width = min(size?.width ?? framebuffer.width, framebuffer.width)
+        let height = min(size?.height ?? framebuffer.height, framebuffer.height)
+        self.name = "framebuffer \(device) \(framebuffer.width)x\(framebuffer.height)x\(framebuffer.bitsPerPixel), drawing \(width)x\(height)"
         self.text = try TextRenderer(book: book)
-        self.canvas = Canvas(width: framebuffer.width, height: framebuffer.height)
+        self.canvas = Canvas(width: width, height: height)
     }
 
     /// Draws off screen only (no device): for screenshots and tests on the build machine.

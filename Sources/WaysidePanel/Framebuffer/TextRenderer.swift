@@ -137,6 +137,12 @@ public final class TextRenderer {
     private var library: FT_Library?
     private let book: FontBook
     private var fonts: [String: SizedFont] = [:]
+    /// Shaped text and wrapped paragraphs by their inputs: the kiosk redraws the same prompts
+    /// again and again (a choice moves, a letter is typed), and shaping is most of a redraw's
+    /// cost. Emptied when it grows past ``cacheLimit`` entries.
+    private var shaped: [String: [ShapedRun]] = [:]
+    private var wrapped: [String: [String]] = [:]
+    private let cacheLimit = 2048
 
     public init(book: FontBook = .standard) throws(PanelError) {
         self.book = book
@@ -151,6 +157,8 @@ public final class TextRenderer {
     }
 
     deinit {
+        // Every face must be done before the library: shaped runs hold fonts too.
+        shaped.removeAll()
         fonts.removeAll()
         if let library { FT_Done_FreeType(library) }
     }
@@ -172,6 +180,15 @@ public final class TextRenderer {
     /// Splits `text` into runs that one font of the chain can draw; spaces and marks stay
     /// with the run they are in.
     private func shape(_ text: String, languageTag: String, size: Int, bold: Bool) -> [ShapedRun] {
+        let key = "\(languageTag)|\(size)|\(bold)|\(text)"
+        if let cached = shaped[key] { return cached }
+        let runs = shapeUncached(text, languageTag: languageTag, size: size, bold: bold)
+        if shaped.count >= cacheLimit { shaped.removeAll(keepingCapacity: true) }
+        shaped[key] = runs
+        return runs
+    }
+
+    private func shapeUncached(_ text: String, languageTag: String, size: Int, bold: Bool) -> [ShapedRun] {
         let fonts = chain(languageTag, size: size, bold: bold)
         guard let first = fonts.first else { return [] }
         var runs: [(SizedFont, String)] = []
@@ -273,6 +290,15 @@ public final class TextRenderer {
 
     /// Greedy word wrap of `text` into lines no wider than `width` pixels.
     public func wrap(_ text: String, width: Int, languageTag: String, size: Int, bold: Bool = false) -> [String] {
+        let key = "\(languageTag)|\(size)|\(bold)|\(width)|\(text)"
+        if let cached = wrapped[key] { return cached }
+        let lines = wrapUncached(text, width: width, languageTag: languageTag, size: size, bold: bold)
+        if wrapped.count >= cacheLimit { wrapped.removeAll(keepingCapacity: true) }
+        wrapped[key] = lines
+        return lines
+    }
+
+    private func wrapUncached(_ text: String, width: Int, languageTag: String, size: Int, bold: Bool) -> [String] {
         var lines: [String] = []
         var current = ""
         // Chinese has no spaces between words: it wraps at any character.
