@@ -79,6 +79,17 @@ import WaysidePanel
         #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 390, height: 480)) == 0, "nothing outside the preview")
     }
 
+    @Test func pixelsPackAsRGB565AndAsBGR() {
+        let rgb565 = (red: (offset: UInt32(11), length: UInt32(5)), green: (offset: UInt32(5), length: UInt32(6)), blue: (offset: UInt32(0), length: UInt32(5)))
+        #expect(PixelPacking.pack(0xFFFFFF, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0xFFFF)
+        #expect(PixelPacking.pack(0xFF0000, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0xF800)
+        #expect(PixelPacking.pack(0x00FF00, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x07E0)
+        #expect(PixelPacking.pack(0x0000FF, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x001F)
+        #expect(PixelPacking.pack(0x808080, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x8410)
+        // A 32-bit panel that wants blue in the high byte (XBGR8888).
+        #expect(PixelPacking.pack(0x112233, red: (0, 8), green: (8, 8), blue: (16, 8)) == 0x332211)
+    }
+
     @Test func pngHasItsSignatureChunksAndTheCanvasPixels() throws {
         var canvas = Canvas(width: 3, height: 2, fill: 0x102030)
         canvas[2, 1] = 0xFF0000

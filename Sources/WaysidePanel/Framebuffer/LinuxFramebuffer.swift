@@ -90,11 +90,21 @@ public final class LinuxFramebuffer {
         }
     }
 
-    /// One 0xRRGGBB pixel in the framebuffer's layout: each channel cut to its bitfield's
-    /// length and put at its offset (RGB565 is red 11/5, green 5/6, blue 0/5).
     @inline(__always)
     private func pack(_ pixel: UInt32) -> UInt32 {
-        func channel(_ value: UInt32, _ field: fb_bitfield) -> UInt32 {
+        PixelPacking.pack(pixel, red: (red.offset, red.length), green: (green.offset, green.length), blue: (blue.offset, blue.length))
+    }
+}
+
+/// How a 0xRRGGBB pixel is laid out in a framebuffer, from the driver's bitfields.
+public enum PixelPacking {
+    /// Each channel cut to its field's length and put at its offset (RGB565 is red 11/5,
+    /// green 5/6, blue 0/5; XRGB8888 red 16/8, green 8/8, blue 0/8).
+    @inline(__always)
+    public static func pack(_ pixel: UInt32, red: (offset: UInt32, length: UInt32), green: (offset: UInt32, length: UInt32),
+                            blue: (offset: UInt32, length: UInt32)) -> UInt32 {
+        @inline(__always)
+        func channel(_ value: UInt32, _ field: (offset: UInt32, length: UInt32)) -> UInt32 {
             guard field.length > 0 else { return 0 }
             return (value >> (8 - min(8, field.length))) << field.offset
         }
