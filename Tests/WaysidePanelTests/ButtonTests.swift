@@ -180,3 +180,27 @@ import WaysidePanel
         }
     }
 }
+
+/// The control-socket stand-in meets the same contract as GPIO, in real time: its actuator
+/// stamps each datagram with the sender's monotonic clock, so the verdict does not depend on
+/// how fast the reader thread runs.
+@Suite struct ControlSocketButtonsTests {
+    struct SocketActuator: ButtonActuator {
+        let path: String
+        func set(_ button: Button, pressed: Bool) async throws {
+            let ns = PanelCall.monotonicNow().components
+            let stamp = ns.seconds * 1_000_000_000 + ns.attoseconds / 1_000_000_000
+            try ControlSocketLines.send("\(pressed ? "press" : "release") \(button.rawValue) \(stamp)", to: path)
+        }
+        func hold(_ duration: Duration) async throws { try await Task.sleep(for: duration) }
+    }
+
+    @Test func meetsTheButtonContractOverItsSocket() async {
+        let path = "/tmp/wayside-buttons-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let lines: [Button: Int] = [.ok: 0, .back: 1]
+        let timing = ButtonTiming(debounce: .milliseconds(10), longPress: .milliseconds(150), repeatInterval: .milliseconds(50))
+        let buttons = GPIOButtons(chip: path, lines: lines, timing: timing, opener: ControlSocketLines.opener(offsets: lines))
+        let report = await ButtonContract(button: .ok, timing: timing, startup: .milliseconds(200)).check(buttons, actuator: SocketActuator(path: path))
+        #expect(report.passed, "\(report.failures)")
+    }
+}

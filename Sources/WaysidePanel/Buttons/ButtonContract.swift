@@ -56,8 +56,9 @@ public struct ButtonContract: Sendable {
         defer { consumer.cancel() }
         do {
             // The source requests its lines on its own thread: an edge before that is lost.
-            try await actuator.set(button, pressed: false)
             try await actuator.hold(startup)
+            try await actuator.set(button, pressed: false)
+            try await actuator.hold(timing.debounce * 2)
 
             // 1. Clean press and release.
             collector.reset()
