@@ -79,6 +79,22 @@ import WaysidePanel
         #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 390, height: 480)) == 0, "nothing outside the preview")
     }
 
+    @Test func typedTextIsFollowedByItsCursorBar() async throws {
+        let screen = try FramebufferScreen(width: 800, height: 480)
+        try await screen.show(ScreenContent(id: "name", title: "Name", entry: "ANA"))
+        let canvas = await screen.canvas
+        let text = try TextRenderer()
+        let typed = text.width(of: "ANA", languageTag: "en", size: 32)
+        // The entry box starts under the title; the bar stands right after the text, and
+        // nothing is drawn between the bar and the box's right edge.
+        let rows = 100..<150
+        let right = try #require(canvas.inkExtent(rows: rows))
+        #expect(right.upperBound == 775, "the box's right edge: \(right)")
+        let barX = 24 + 12 + typed + 4
+        #expect(canvas.inkCoverage(in: PixelRect(x: barX, y: 115, width: 3, height: 20)) == 1)
+        #expect(canvas.inkCoverage(in: PixelRect(x: barX + 10, y: 115, width: 700 - barX, height: 20)) == 0)
+    }
+
     @Test func pixelsPackAsRGB565AndAsBGR() {
         let rgb565 = (red: (offset: UInt32(11), length: UInt32(5)), green: (offset: UInt32(5), length: UInt32(6)), blue: (offset: UInt32(0), length: UInt32(5)))
         #expect(PixelPacking.pack(0xFFFFFF, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0xFFFF)

@@ -58,8 +58,13 @@ public struct PanelLayout {
             y += px(8)
             let box = PixelRect(x: textLeft, y: y, width: columnWidth, height: body.lineHeight + px(12))
             canvas.stroke(box, Self.ink, thickness: px(3))
-            text.draw(entry + "▏", x: rtl ? textRight - px(12) : textLeft + px(12), baseline: y + px(6) + body.ascender,
+            let entryX = rtl ? textRight - px(12) : textLeft + px(12)
+            text.draw(entry, x: entryX, baseline: y + px(6) + body.ascender,
                       size: bodySize, color: Self.ink, languageTag: tag, direction: content.direction, on: &canvas)
+            // The cursor is a bar drawn after the text, not a glyph a font may lack.
+            let typed = text.width(of: entry, languageTag: tag, size: bodySize)
+            let cursorX = rtl ? entryX - typed - px(4) - px(3) : entryX + typed + px(4)
+            canvas.fill(PixelRect(x: cursorX, y: y + px(8), width: px(3), height: body.lineHeight - px(4)), Self.ink)
             y += box.height + px(8)
         }
 
