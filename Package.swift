@@ -243,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WaysidePanelTests",
-            dependencies: ["WaysidePanel", "WaysideCore", "CPanelLinux"],
+            dependencies: ["WaysidePanel", "WaysideCore", "WaysideDevices", "CPanelLinux"],
             swiftSettings: strict
         ),
         .testTarget(

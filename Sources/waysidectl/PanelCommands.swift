@@ -13,7 +13,7 @@ struct PanelTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "panel",
         abstract: "Drive the panel's devices: GPIO buttons and help lamp, serial LCD, framebuffer, speech.",
-        subcommands: [PanelButtons.self, PanelButtonsContract.self, PanelLamp.self, PanelLCDWrite.self, PanelFramebuffer.self, PanelSay.self])
+        subcommands: [PanelButtons.self, PanelButtonsContract.self, PanelLamp.self, PanelLCDWrite.self, PanelFramebuffer.self, PanelScreenContract.self, PanelSay.self])
 }
 
 /// The board profile's buttons, with optional overrides of its timing.
@@ -316,5 +316,50 @@ struct PanelSay: AsyncParsableCommand {
         let speaker = EspeakSpeaker(output: .wavFolder(wav), voices: voices)
         try await speaker.say(text, languageTag: language)
         print("wrote \(await speaker.written.joined(separator: " "))")
+    }
+}
+
+/// `waysidectl panel screen-contract`: the screen contract on a real LCD port and framebuffer.
+struct PanelScreenContract: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "screen-contract",
+        abstract: "Show every language's prompt and the edge cases on a serial LCD and/or a framebuffer; none may be refused.")
+
+    @Option(help: "Serial LCD port (20x4 at --baud).")
+    var lcd: String?
+
+    @Option(help: "Baud rate of the LCD.")
+    var baud = 9600
+
+    @Option(help: "Framebuffer device.")
+    var fb: String?
+
+    func run() async throws {
+        guard lcd != nil || fb != nil else { throw ValidationError("name --lcd and/or --fb") }
+        let catalog = try MessageCatalog.bundled()
+        let prompts = MessageCatalog.shippedLanguages.map { language in
+            (tag: language.tag, direction: language.direction, title: catalog.text("attract.title", in: language),
+             body: catalog.text("attract.body", in: language))
+        }
+        let contents = ScreenContract.contents(prompts: prompts)
+        var screens: [any Screen] = []
+        do {
+            if let lcd { screens.append(try SerialLCD.open(device: lcd, baud: baud, geometry: .size20x4)) }
+            if let fb { screens.append(try FramebufferScreen(device: fb, size: (800, 480))) }
+        } catch {
+            print("FAIL  \(error)")
+            throw ExitCode(1)
+        }
+        var failed = false
+        for screen in screens {
+            let report = await ScreenContract.check(screen, contents: contents)
+            for failure in report.failures { print("FAIL  \(failure)") }
+            if let lcd = screen as? SerialLCD {
+                print("note  \(screen.name): \(await lcd.droppedFrames) screens cut short, \(await lcd.droppedBytes) bytes dropped (non-blocking port)")
+            }
+            print("\(report.passed ? "PASS" : "FAIL")  \(screen.name): \(report.shown) of \(contents.count) screens shown")
+            failed = failed || !report.passed
+        }
+        if failed { throw ExitCode(1) }
     }
 }

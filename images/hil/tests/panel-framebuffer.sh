@@ -16,3 +16,6 @@ fb=/sys/class/graphics/${HIL_FB##*/}
 IFS=, read -r w h < "$fb/virtual_size"
 hil_host screendump panel-fb-contrast "pixel=4,4,ffffff" || fail "the paper is not white"
 hil_host screendump panel-fb-band "pixel=4,$((h - 4)),000000" || fail "the footer band is not black"
+
+# The screen contract: every language's prompt and the edge cases, none refused.
+waysidectl panel screen-contract --fb "$HIL_FB" || fail "the framebuffer refused a screen"

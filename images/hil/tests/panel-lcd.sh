@@ -26,3 +26,7 @@ hil_host serial-expect "$hex" 20 || fail "the 20x4 screen did not arrive at the 
 waysidectl panel lcd-write --device /dev/ttyS9 --title x > /tmp/nolcd 2>&1
 cat /tmp/nolcd
 grep -q 'FAIL .*(missing)\|FAIL .*(unplugged)\|FAIL .*(ioError)' /tmp/nolcd || fail "a missing port was not reported as a fault"
+
+# The screen contract: every language's prompt and the edge cases, none refused; should the
+# port's buffer fill, the non-blocking writes drop (and say how much) rather than wait.
+waysidectl panel screen-contract --lcd "$HIL_LCD" --baud 9600 || fail "the serial LCD refused a screen"
