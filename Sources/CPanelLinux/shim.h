@@ -18,3 +18,13 @@ static inline int wayside_fb_get_fix(int fd, struct fb_fix_screeninfo *info) {
 static inline int wayside_tty_outq(int fd, int *count) {
     return ioctl(fd, TIOCOUTQ, count);
 }
+
+/* TIOCSPTLCK and TIOCGPTN: unlock a /dev/ptmx master and name its slave, so tests can give
+   the LCD a real tty that nobody reads. */
+static inline int wayside_pty_unlock(int fd) {
+    int unlock = 0;
+    return ioctl(fd, TIOCSPTLCK, &unlock);
+}
+static inline int wayside_pty_number(int fd, unsigned int *number) {
+    return ioctl(fd, TIOCGPTN, number);
+}

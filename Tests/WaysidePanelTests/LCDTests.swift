@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPanelLinux
 import Testing
 import WaysideCore
 import WaysidePanel
@@ -108,5 +112,25 @@ extension Array where Element == UInt8 {
     func count(of pattern: [UInt8]) -> Int {
         guard count >= pattern.count else { return 0 }
         return (0...(count - pattern.count)).filter { Array(self[$0..<($0 + pattern.count)]) == pattern }.count
+    }
+}
+
+/// A real tty nobody reads (a pseudo-terminal whose master end is left alone): the kernel's
+/// buffer fills, and the LCD drops and counts instead of blocking the kiosk.
+@Suite struct SerialLCDOnAPseudoTerminalTests {
+    @Test func aStuckPortNeverBlocksAndDropsAreCounted() async throws {
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(master >= 0)
+        defer { close(master) }
+        var number: UInt32 = 0
+        try #require(wayside_pty_unlock(master) == 0 && wayside_pty_number(master, &number) == 0)
+        let name = "/dev/pts/\(number)"
+        let lcd = try SerialLCD.open(device: name, baud: 9600, geometry: .size20x4)
+        for index in 0..<2000 {
+            try await lcd.show(ScreenContent(id: "t", title: "Screen \(index)", lines: ["A long enough line", "and another", "and a third"]))
+        }
+        // Reaching this line is the test that nothing blocked; the counters say why.
+        #expect(await lcd.droppedFrames > 0)
+        #expect(await lcd.droppedBytes > 0)
     }
 }
