@@ -44,6 +44,35 @@ let package = Package(
             path: "Sources/CV4L2",
             providers: [.apt(["libv4l-dev"])]
         ),
+        // The panel (issue 5): buttons, fonts and shaping, speech, fbdev/tty ioctls and zlib.
+        .systemLibrary(
+            name: "CGPIOD",
+            path: "Sources/CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFreeType",
+            path: "Sources/CFreeType",
+            pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHarfBuzz",
+            path: "Sources/CHarfBuzz",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev"])]
+        ),
+        .systemLibrary(
+            name: "CEspeak",
+            path: "Sources/CEspeak",
+            providers: [.apt(["libespeak-ng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPanelLinux",
+            path: "Sources/CPanelLinux",
+            providers: [.apt(["linux-libc-dev", "zlib1g-dev"])]
+        ),
 
         // C++ inside, extern "C" outside: dlib (Debian's libdlib-dev, config.h carries
         // DLIB_USE_BLAS/DLIB_USE_LAPACK/DLIB_JPEG_SUPPORT) linked against OpenBLAS.
@@ -76,6 +105,11 @@ let package = Package(
                 "WaysideCore", "CJPEG", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WaysidePanel",
+            dependencies: ["WaysideCore", "CGPIOD", "CFreeType", "CHarfBuzz", "CEspeak", "CPanelLinux"],
             swiftSettings: strict
         ),
         .target(
@@ -149,7 +183,7 @@ let package = Package(
         .executableTarget(
             name: "wayside",
             dependencies: [
-                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideDaemon", "WaysideFace",
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysidePanel", "WaysideDaemon", "WaysideFace",
                 "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -161,7 +195,7 @@ let package = Package(
         .executableTarget(
             name: "waysidectl",
             dependencies: [
-                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysideFace", "WaysideMatch",
+                "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysidePanel", "WaysideFace", "WaysideMatch",
                 "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -213,6 +247,11 @@ let package = Package(
         .testTarget(
             name: "WaysideDevicesTests",
             dependencies: ["WaysideDevices", "WaysideTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysidePanelTests",
+            dependencies: ["WaysidePanel", "WaysideCore", "WaysideDevices", "CPanelLinux"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -9,6 +9,7 @@ import WaysideCore
 import WaysideDaemon
 import WaysideDevices
 import WaysideFace
+import WaysidePanel
 
 /// Why the board's devices could not be put together.
 struct AssemblyError: Error, CustomStringConvertible {
@@ -45,11 +46,23 @@ struct KioskAssembly {
         switch profile.display.kind {
         case .terminal:
             screens.append(TerminalScreen())
-        case .serialLCD, .framebuffer:
-            throw AssemblyError(key: "display.kind", detail: "\(profile.display.kind.rawValue) is not supported by this build yet")
+        case .serialLCD:
+            do {
+                screens.append(try SerialLCD.open(device: profile.display.device, baud: profile.display.baud,
+                                                  geometry: LCDGeometry(columns: profile.display.columns, rows: profile.display.rows)))
+            } catch {
+                throw AssemblyError(key: "display.device", detail: "\(error)")
+            }
+        case .framebuffer:
+            do {
+                screens.append(try FramebufferScreen(device: profile.display.device))
+            } catch {
+                throw AssemblyError(key: "display.device", detail: "\(error)")
+            }
         }
 
         let buttons: any ButtonSource
+        var helpSignal: (any HelpSignal)?
         let interactive = isatty(STDIN_FILENO) == 1 && !forceScript
         switch profile.buttons.kind {
         case .terminal where interactive:
@@ -66,7 +79,12 @@ struct KioskAssembly {
             screens.append(visitor)
             buttons = visitor
         case .gpio:
-            throw AssemblyError(key: "buttons.kind", detail: "gpio is not supported by this build yet")
+            // A missing chip or busy line is not refused here: GPIOButtons reports it as a
+            // fault on its stream and keeps retrying, so the kiosk starts and says so.
+            buttons = GPIOButtons(chip: profile.buttons.chip, lines: profile.buttons.lines, activeLow: profile.buttons.activeLow,
+                                  timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
+                                                       longPress: .milliseconds(profile.buttons.longPressMilliseconds)))
+            if let line = profile.buttons.helpLampLine { helpSignal = GPIOHelpLamp(chip: profile.buttons.chip, offset: line) }
         }
 
         let voices = Dictionary(uniqueKeysWithValues: MessageCatalog.shippedLanguages.compactMap { language in
@@ -79,13 +97,13 @@ struct KioskAssembly {
         case .none:
             speaker = SilentSpeaker()
         case .espeak:
-            throw AssemblyError(key: "speaker.kind", detail: "espeak to ALSA is not supported by this build yet")
+            speaker = EspeakSpeaker(output: .alsa, voices: voices, wordsPerMinute: profile.speaker.wordsPerMinute)
         }
 
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
         services = uplink.services
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger))
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger), helpSignal: helpSignal)
     }
 
     /// The face engine's photo taker; without the models (not fetched yet) the first usable

@@ -17,6 +17,7 @@ struct Waysidectl: AsyncParsableCommand {
             Eval.self,
             Calibrate.self,
             CameraTool.self,
+            PanelTool.self,
             EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,
         ])
 }

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import WaysideCore
+import WaysidePanel
+
+/// Renders compared as images: where the ink is, not pixel-exact goldens (fonts change
+/// between Debian point releases; the layout's promises do not).
+@Suite struct FramebufferRenderTests {
+    static let catalog = try? MessageCatalog.bundled()
+
+    /// The attract screen of a language, as the flow describes it.
+    static func attract(_ tag: String) throws -> ScreenContent {
+        let catalog = try #require(catalog)
+        let language = try #require(catalog.language(tagged: tag))
+        return ScreenContent(id: "attract", title: catalog.text("attract.title", in: language),
+                             lines: [catalog.text("attract.body", in: language)],
+                             choices: [catalog.text("language.name", in: language), "English"], selectedChoice: 0,
+                             footer: catalog.text("language.hint", in: language),
+                             direction: language.direction, languageTag: tag)
+    }
+
+    /// Renders at 800x480 and, when WAYSIDE_SCREENS_DIR is set, saves the PNG there.
+    static func render(_ content: ScreenContent, name: String) async throws -> Canvas {
+        let screen = try FramebufferScreen(width: 800, height: 480)
+        try await screen.show(content)
+        if let directory = ProcessInfo.processInfo.environment["WAYSIDE_SCREENS_DIR"] {
+            let png = await screen.screenshotPNG()
+            try Data(png).write(to: URL(fileURLWithPath: directory).appendingPathComponent("\(name).png"))
+        }
+        return await screen.canvas
+    }
+
+    @Test func englishIsDarkOnLightWithTheTitleAtTheTopLeft() async throws {
+        let canvas = try await Self.render(Self.attract("en"), name: "attract-en")
+        // Mostly paper; ink where the title is; the footer band is dark.
+        #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 800, height: 424)) < 0.35)
+        #expect(canvas.inkCoverage(in: PixelRect(x: 24, y: 24, width: 300, height: 50)) > 0.05)
+        #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 430, width: 800, height: 50)) > 0.6)
+        let title = try #require(canvas.inkExtent(rows: 24..<80))
+        #expect(title.lowerBound >= 20 && title.lowerBound < 40, "left-aligned at the margin: \(title)")
+        #expect(title.upperBound < 600)
+    }
+
+    @Test func arabicRunsRightToLeftWithItsInkAgainstTheRightMargin() async throws {
+        let canvas = try await Self.render(Self.attract("ar"), name: "attract-ar")
+        let title = try #require(canvas.inkExtent(rows: 24..<80))
+        #expect(title.upperBound > 760 && title.upperBound <= 776, "right-aligned at the margin: \(title)")
+        #expect(title.lowerBound > 200, "a short title leaves the left of the screen empty: \(title)")
+        #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 24, width: 150, height: 50)) == 0)
+    }
+
+    @Test func haitianCreoleAccentsRenderWithNoMissingGlyphBoxes() async throws {
+        let content = try Self.attract("ht")
+        let canvas = try await Self.render(content, name: "attract-ht")
+        #expect(canvas.inkCoverage(in: PixelRect(x: 24, y: 24, width: 400, height: 50)) > 0.05)
+        let text = try TextRenderer()
+        // A missing glyph would be drawn as .notdef: "ò" must be as wide as Noto's own "ò", not a box.
+        #expect(text.width(of: "ò", languageTag: "ht", size: 32) == text.width(of: "o", languageTag: "ht", size: 32))
+    }
+
+    @Test func everyShippedScriptHasAFontAndShapesToInk() throws {
+        let text = try TextRenderer()
+        for (tag, sample) in [("ru", "Привет"), ("hi", "नमस्ते"), ("am", "ሰላም"), ("ar", "مرحبا"), ("vi", "Xin chào")] {
+            var canvas = Canvas(width: 300, height: 80)
+            text.draw(sample, x: 10, baseline: 60, size: 40, color: 0, languageTag: tag, direction: .leftToRight, on: &canvas)
+            #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 300, height: 80)) > 0.02, "\(tag) drew no ink")
+        }
+    }
+
+    @Test func thePreviewShowsTheFrameAndTheFaceBox() {
+        var canvas = Canvas(width: 800, height: 480)
+        // A mid-grey frame with the face off to the left: the box and an arrow are drawn.
+        let frame = Frame(width: 640, height: 480, format: .gray8, bytes: [UInt8](repeating: 128, count: 640 * 480))
+        let area = PixelRect(x: 400, y: 24, width: 376, height: 368)
+        PanelLayout().drawPreview(frame, faceBox: PixelRect(x: 40, y: 160, width: 160, height: 160), in: area, on: &canvas, thickness: 4)
+        #expect(canvas[588, 208] == 0x808080)
+        let yellow = canvas.pixels.filter { $0 == PanelLayout.marker }.count
+        #expect(yellow > 1000)
+        #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 390, height: 480)) == 0, "nothing outside the preview")
+    }
+
+    @Test func typedTextIsFollowedByItsCursorBar() async throws {
+        let screen = try FramebufferScreen(width: 800, height: 480)
+        try await screen.show(ScreenContent(id: "name", title: "Name", entry: "ANA"))
+        let canvas = await screen.canvas
+        let text = try TextRenderer()
+        let typed = text.width(of: "ANA", languageTag: "en", size: 32)
+        // The entry box starts under the title; the bar stands right after the text, and
+        // nothing is drawn between the bar and the box's right edge.
+        let rows = 100..<150
+        let right = try #require(canvas.inkExtent(rows: rows))
+        #expect(right.upperBound == 775, "the box's right edge: \(right)")
+        let barX = 24 + 12 + typed + 4
+        #expect(canvas.inkCoverage(in: PixelRect(x: barX, y: 115, width: 3, height: 20)) == 1)
+        #expect(canvas.inkCoverage(in: PixelRect(x: barX + 10, y: 115, width: 700 - barX, height: 20)) == 0)
+    }
+
+    @Test func pixelsPackAsRGB565AndAsBGR() {
+        let rgb565 = (red: (offset: UInt32(11), length: UInt32(5)), green: (offset: UInt32(5), length: UInt32(6)), blue: (offset: UInt32(0), length: UInt32(5)))
+        #expect(PixelPacking.pack(0xFFFFFF, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0xFFFF)
+        #expect(PixelPacking.pack(0xFF0000, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0xF800)
+        #expect(PixelPacking.pack(0x00FF00, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x07E0)
+        #expect(PixelPacking.pack(0x0000FF, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x001F)
+        #expect(PixelPacking.pack(0x808080, red: rgb565.red, green: rgb565.green, blue: rgb565.blue) == 0x8410)
+        // A 32-bit panel that wants blue in the high byte (XBGR8888).
+        #expect(PixelPacking.pack(0x112233, red: (0, 8), green: (8, 8), blue: (16, 8)) == 0x332211)
+    }
+
+    @Test func pngHasItsSignatureChunksAndTheCanvasPixels() throws {
+        var canvas = Canvas(width: 3, height: 2, fill: 0x102030)
+        canvas[2, 1] = 0xFF0000
+        let png = PNGEncoder.encode(canvas)
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(Array(png[12..<16]) == Array("IHDR".utf8))
+        #expect(Array(png[16..<24]) == [0, 0, 0, 3, 0, 0, 0, 2])
+        #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+        let raw = try inflatePNG(png)
+        #expect(raw == [0, 0x10, 0x20, 0x30, 0x10, 0x20, 0x30, 0x10, 0x20, 0x30,
+                        0, 0x10, 0x20, 0x30, 0x10, 0x20, 0x30, 0xFF, 0x00, 0x00])
+    }
+}
