@@ -176,7 +176,9 @@ import Glibc
     @Test func anUnplugIsReportedWhileAwayAndTheCameraIsReopenedWhenItReturns() async {
         let world = FakeCameraWorld()
         world.feed(.frame(yuyvBytes(1), sequence: 0), .unplug)
-        let camera = fakeCamera(world)
+        // No stall may interfere: on a loaded machine the silence after the last frame
+        // outlasted the 100 ms default before the test stopped the camera (four reopens).
+        let camera = fakeCamera(world) { $0.stallTimeout = .seconds(30) }
         let replug = Task {
             // Back after the camera has tried to reopen a few times.
             _ = await eventually { world.with { !$0.present } }
