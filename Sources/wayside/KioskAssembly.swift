@@ -26,7 +26,8 @@ struct KioskAssembly {
     /// What runs beside the kiosk: the forwarder, and the embedded intake on the sim board.
     var services: [any Service]
 
-    init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, logger: Logger) throws {
+    init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, scriptGPIOSim: String? = nil,
+         logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -68,13 +69,7 @@ struct KioskAssembly {
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
-            // With an embedded intake the receipt comes back within a second or two: the
-            // script waits for it, so a scripted run proves the whole path, not only the outbox.
-            var script = ScriptedVisitor.shelterVisit
-            if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
-                script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
-            }
-            let visitor = ScriptedVisitor(script: script)
+            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt))
             self.visitor = visitor
             screens.append(visitor)
             buttons = visitor
@@ -85,6 +80,27 @@ struct KioskAssembly {
                                   timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
                                                        longPress: .milliseconds(profile.buttons.longPressMilliseconds)))
             if let line = profile.buttons.helpLampLine { helpSignal = GPIOHelpLamp(chip: profile.buttons.chip, offset: line) }
+            if let scriptGPIOSim {
+                // The HIL VM: the scripted visitor's finger is gpio-sim, so every press travels
+                // through the kernel's GPIO edges and the kiosk's own debounce.
+                let actuator = GPIOSimActuator(directory: scriptGPIOSim, lines: profile.buttons.lines,
+                                               activeLow: profile.buttons.activeLow)
+                let hold = max(Duration.milliseconds(profile.buttons.debounceMilliseconds) * 3, .milliseconds(80))
+                let chip = profile.buttons.chip
+                let offsets = Array(profile.buttons.lines.values)
+                let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt)) { button in
+                    // The first screen shows before the GPIO lines are requested; an edge before
+                    // that is lost (as a real press would be), so the finger waits for the kiosk
+                    // to hold every button line.
+                    try await Self.waitUntilHeld(chip: chip, offsets: offsets, limit: .seconds(30))
+                    try await actuator.set(button, pressed: true)
+                    try await actuator.hold(hold)
+                    try await actuator.set(button, pressed: false)
+                    try await actuator.hold(hold)
+                }
+                self.visitor = visitor
+                screens.append(visitor)
+            }
         }
 
         let voices = Dictionary(uniqueKeysWithValues: MessageCatalog.shippedLanguages.compactMap { language in
@@ -104,6 +120,29 @@ struct KioskAssembly {
         services = uplink.services
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
                            speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger), helpSignal: helpSignal)
+    }
+
+    /// Waits until some consumer holds every one of `offsets` on `chip`.
+    static func waitUntilHeld(chip: String, offsets: [Int], limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        while try LibGPIODLines.consumers(chip: chip, offsets: offsets).values.contains(where: { $0 == nil }) {
+            guard ContinuousClock.now < deadline else {
+                throw PanelError(operation: "wait for line requests", device: chip,
+                                 detail: "the kiosk did not request its button lines within \(limit)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The shelter visit a scripted visitor plays. With an embedded intake (or when asked)
+    /// it ends only on the receipt screen, so a scripted run proves the whole path, not only
+    /// the outbox.
+    static func script(profile: BoardProfile, waitForReceipt: Bool) -> [ScriptedVisitor.Step] {
+        var script = ScriptedVisitor.shelterVisit
+        if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
+            script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
+        }
+        return script
     }
 
     /// The face engine's photo taker; without the models (not fetched yet) the first usable

@@ -43,10 +43,20 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     /// Buttons pressed, for measuring how much work a visit is.
     public private(set) var pressCount = 0
 
-    public init(script: [Step]) {
+    /// Presses a button outside the process (e.g. on gpio-sim lines, so the kiosk's real
+    /// GPIO code sees kernel edges); nil: presses are this visitor's own button events.
+    public typealias Finger = @Sendable (Button) async throws -> Void
+    private let finger: Finger?
+    /// The finger's presses, one after another.
+    private var pressing: Task<Void, Never>?
+    /// What went wrong with the finger, if anything (the kiosk then waits in vain).
+    public private(set) var fingerError: String?
+
+    public init(script: [Step], finger: Finger? = nil) {
         self.script = script
+        self.finger = finger
         (stream, continuation) = AsyncStream.makeStream(of: ButtonInput.self)
-        if script.isEmpty { continuation.finish() }
+        if script.isEmpty || finger != nil { continuation.finish() }
     }
 
     /// The shelter visit the sim board plays without a terminal: Spanish, read the
@@ -93,9 +103,19 @@ public actor ScriptedVisitor: Screen, ButtonSource {
 
     private func press(_ button: Button) {
         pressCount += 1
-        continuation.yield(.event(ButtonEvent(button, .press)))
-        continuation.yield(.event(ButtonEvent(button, .release)))
+        guard let finger else {
+            continuation.yield(.event(ButtonEvent(button, .press)))
+            continuation.yield(.event(ButtonEvent(button, .release)))
+            return
+        }
+        let previous = pressing
+        pressing = Task {
+            await previous?.value
+            do { try await finger(button) } catch { self.recordFingerError("\(button.rawValue): \(error)") }
+        }
     }
+
+    private func recordFingerError(_ text: String) { fingerError = text }
 
     /// The button that brings the screen's keyboard one step closer to having typed `text`.
     public static func nextButton(toType text: String, on content: ScreenContent) -> Button? {
