@@ -27,7 +27,7 @@ struct KioskAssembly {
     var services: [any Service]
 
     init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, scriptGPIOSim: String? = nil,
-         logger: Logger) throws {
+         lingerOnReceipt: Duration = .zero, logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -69,7 +69,7 @@ struct KioskAssembly {
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
-            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt))
+            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt))
             self.visitor = visitor
             screens.append(visitor)
             buttons = visitor
@@ -88,7 +88,7 @@ struct KioskAssembly {
                 let hold = max(Duration.milliseconds(profile.buttons.debounceMilliseconds) * 3, .milliseconds(80))
                 let chip = profile.buttons.chip
                 let offsets = Array(profile.buttons.lines.values)
-                let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt)) { button in
+                let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt)) { button in
                     // The first screen shows before the GPIO lines are requested; an edge before
                     // that is lost (as a real press would be), so the finger waits for the kiosk
                     // to hold every button line.
@@ -137,11 +137,13 @@ struct KioskAssembly {
     /// The shelter visit a scripted visitor plays. With an embedded intake (or when asked)
     /// it ends only on the receipt screen, so a scripted run proves the whole path, not only
     /// the outbox.
-    static func script(profile: BoardProfile, waitForReceipt: Bool) -> [ScriptedVisitor.Step] {
+    /// `lingerOnReceipt`: the visitor looks at the last screen this long before leaving.
+    static func script(profile: BoardProfile, waitForReceipt: Bool, lingerOnReceipt: Duration = .zero) -> [ScriptedVisitor.Step] {
         var script = ScriptedVisitor.shelterVisit
         if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
             script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
         }
+        if let last = script.indices.last { script[last].pause = lingerOnReceipt }
         return script
     }
 

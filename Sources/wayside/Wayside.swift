@@ -42,6 +42,9 @@ struct Wayside: AsyncParsableCommand {
     @Option(name: .long, help: "On a GPIO board: a scripted visitor presses the buttons through this gpio-sim bank's sysfs directory (the HIL VM).")
     var scriptGPIOSim: String?
 
+    @Option(name: .long, help: "Seconds a scripted visitor looks at the last screen (the receipt) before leaving, e.g. for a screenshot.")
+    var lingerOnReceipt: Int = 0
+
     @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
     var visitTimeout: Int = 120
 
@@ -67,7 +70,7 @@ struct Wayside: AsyncParsableCommand {
         let assembly: KioskAssembly
         do {
             assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt,
-                                        scriptGPIOSim: scriptGPIOSim, logger: logger)
+                                        scriptGPIOSim: scriptGPIOSim, lingerOnReceipt: .seconds(lingerOnReceipt), logger: logger)
         } catch {
             FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
             throw ExitCode(2)

@@ -20,6 +20,9 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     public struct Step: Sendable, Equatable {
         public var screens: Set<String>
         public var action: Action
+        /// How long the visitor looks at the screen before acting (a test takes a
+        /// screenshot of it meanwhile); zero for every step of a normal script.
+        public var pause: Duration = .zero
         public init(on screens: Set<String>, press button: Button) {
             self.screens = screens
             self.action = .press(button)
@@ -47,8 +50,9 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     /// GPIO code sees kernel edges); nil: presses are this visitor's own button events.
     public typealias Finger = @Sendable (Button) async throws -> Void
     private let finger: Finger?
-    /// The finger's presses, one after another.
+    /// The presses that wait, one after another, and how many are still to be delivered.
     private var pressing: Task<Void, Never>?
+    private var pendingPresses = 0
     /// What went wrong with the finger, if anything (the kiosk then waits in vain).
     public private(set) var fingerError: String?
 
@@ -80,39 +84,54 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         Step(on: ["saved", "saved-offline"], press: .ok),
     ]
 
-    /// True once every step was played.
-    public var finished: Bool { next >= script.count }
+    /// True once every step was played and its press delivered.
+    public var finished: Bool { next >= script.count && pendingPresses == 0 }
 
     /// The step the visitor is waiting for, for a message when a visit stalls.
-    public var waitingFor: Step? { finished ? nil : script[next] }
+    public var waitingFor: Step? { next >= script.count ? nil : script[next] }
 
     public func show(_ content: ScreenContent) {
         screensSeen.append(content.id)
         guard next < script.count, script[next].screens.contains(content.id) else { return }
         switch script[next].action {
         case .press(let button):
+            let pause = script[next].pause
             next += 1
-            press(button)
+            press(button, after: pause)
         case .type(let text):
             guard let button = Self.nextButton(toType: text, on: content) else { return }
             if button == .ok, let keyboard = content.keyboard, keyboard.rows[keyboard.row][keyboard.column] == "✓" { next += 1 }
             press(button)
         }
-        if next == script.count { continuation.finish() }
+        if next == script.count, pendingPresses == 0 { continuation.finish() }
     }
 
-    private func press(_ button: Button) {
+    private func press(_ button: Button, after pause: Duration = .zero) {
         pressCount += 1
-        guard let finger else {
+        guard finger != nil || pause > .zero || pendingPresses > 0 else {
             continuation.yield(.event(ButtonEvent(button, .press)))
             continuation.yield(.event(ButtonEvent(button, .release)))
             return
         }
+        // Presses that wait (a pause, or a finger outside the process) run one after another.
+        pendingPresses += 1
         let previous = pressing
         pressing = Task {
             await previous?.value
-            do { try await finger(button) } catch { self.recordFingerError("\(button.rawValue): \(error)") }
+            if pause > .zero { try? await Task.sleep(for: pause) }
+            await self.deliver(button)
         }
+    }
+
+    private func deliver(_ button: Button) async {
+        defer { pendingPresses -= 1 }
+        guard let finger else {
+            continuation.yield(.event(ButtonEvent(button, .press)))
+            continuation.yield(.event(ButtonEvent(button, .release)))
+            if next == script.count, pendingPresses == 1 { continuation.finish() }
+            return
+        }
+        do { try await finger(button) } catch { recordFingerError("\(button.rawValue): \(error)") }
     }
 
     private func recordFingerError(_ text: String) { fingerError = text }

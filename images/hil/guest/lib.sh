@@ -19,6 +19,8 @@
 #                              guest reaches the host as 10.0.2.2)
 #   tcp-expect PORT HEX        the host received these bytes on that port
 #   intake-start               the real wayside-intake on the host ("port N token T")
+#   inject-face NAME W H       play a person stepping in front of the camera (YUYV)
+#   models                     put the face models in the share (answers their path)
 hil_host() {
   _id=$$-$RANDOM
   _timeout=${HIL_HOST_TIMEOUT:-60}
