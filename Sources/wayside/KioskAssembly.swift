@@ -117,9 +117,13 @@ struct KioskAssembly {
         }
 
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
-        services = uplink.services
+        // The models load beside the kiosk, so its first screen (and READY=1) does not wait for them.
+        let photoTaker = FaceEngineLoader(logger: logger, fallback: FirstFramePhotoTaker()) {
+            FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live))
+        }
+        services = uplink.services + [photoTaker]
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger), helpSignal: helpSignal)
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal)
     }
 
     /// Waits until some consumer holds every one of `offsets` on `chip`.
@@ -145,17 +149,6 @@ struct KioskAssembly {
         }
         if let last = script.indices.last { script[last].pause = lingerOnReceipt }
         return script
-    }
-
-    /// The face engine's photo taker; without the models (not fetched yet) the first usable
-    /// frame is the photo, and the log says how to fetch them.
-    static func photoTaker(logger: Logger) -> any PhotoTaker {
-        do {
-            return FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live))
-        } catch {
-            logger.warning("no face engine: photos are taken without a face check or template", metadata: ["error": "\(error)"])
-            return FirstFramePhotoTaker()
-        }
     }
 }
 
