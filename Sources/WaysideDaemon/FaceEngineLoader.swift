@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -34,6 +37,10 @@ public final class FaceEngineLoader: PhotoTaker, Service {
         let started = ContinuousClock.now
         let taker: any PhotoTaker = await withCheckedContinuation { continuation in
             let thread = Thread { [load, fallback, logger] in
+                // The lowest priority: on a one-core board the load must not slow the
+                // person's button presses (it took 53 s beside a visit under emulation,
+                // and the visit ran into its inactivity timeout).
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)  // 0: this thread (Linux nice is per thread)
                 do {
                     continuation.resume(returning: try load())
                 } catch {

@@ -21,6 +21,8 @@
 #   intake-start               the real wayside-intake on the host ("port N token T")
 #   inject-face NAME W H       play a person stepping in front of the camera (YUYV)
 #   models                     put the face models in the share (answers their path)
+#   intake-submissions         what the intake this test started stored ("submissions N photos N
+#                              templates N codes C1,C2")
 hil_host() {
   _id=$$-$RANDOM
   _timeout=${HIL_HOST_TIMEOUT:-60}
@@ -45,3 +47,6 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
+
+# hex TEXT: the bytes of TEXT in lowercase hex, for serial-expect.
+hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }

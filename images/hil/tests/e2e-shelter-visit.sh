@@ -63,5 +63,9 @@ $shot_ok || fail "the receipt screenshot: $shot"
 wget -qO /tmp/status.html "$intake/status" || fail "cannot read the intake's status page"
 tr -d '\n' < /tmp/status.html | grep -q '<td>hil-kiosk</td><td>shelter</td><td>[0-9]* min ago</td><td>1</td>' \
   || fail "the intake's status page does not show one submission from hil-kiosk"
+# The intake opened the seal and stored the photo and the template the guest's dlib made.
+stored=$(hil_host intake-submissions) || fail "cannot ask the host what its intake stored"
+echo "$stored"
+case "$stored" in *"submissions 1 photos 1 templates 1 "*) ;; *) fail "the intake did not store one submission with photo and template: $stored" ;; esac
 if grep -q LOPEZ "$state"/outbox.sqlite*; then fail "the outbox holds the typed name in the clear"; fi
 echo "visit through gpio-sim, vivid with a face, dlib, the framebuffer; receipt from the host's intake in $(( $(date +%s) - start )) s; ${shot#host: }"
