@@ -2,6 +2,7 @@
 #   . /hil/lib.sh
 # The environment already names the devices (from /run/hil.env):
 #   HIL_CAMERA, HIL_VIDEO_OUT   vivid capture and output nodes
+#   HIL_LOOPBACK                a v4l2loopback node (frames written to it are captured)
 #   HIL_GPIOCHIP, HIL_GPIO_SIM  the gpio-sim chip and its sysfs directory
 #   HIL_BUTTONS                 the chip's line names, offset order
 #   HIL_FB, HIL_LCD             /dev/fb0, /dev/ttyS1 (the serial LCD)
