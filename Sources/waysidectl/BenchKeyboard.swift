@@ -51,5 +51,5 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run on an otherwise idle machine).",
-        subcommands: [BenchKeyboard.self, BenchCamera.self, BenchPanel.self, BenchMatch.self])
+        subcommands: [BenchKeyboard.self, BenchCamera.self, BenchPanel.self, BenchMatch.self, BenchFace.self])
 }
