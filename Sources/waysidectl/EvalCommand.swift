@@ -7,7 +7,8 @@ import WaysideFace
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate the face engine on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.")
+        abstract: "Evaluate the face engine on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.",
+        subcommands: [EvalLiveness.self])
 
     @Option(help: "Folder with lfw/, nuaa/, utkface/ (default: ../shared/data from the project root).")
     var data: String?
