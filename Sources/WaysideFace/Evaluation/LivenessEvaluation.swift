@@ -226,8 +226,15 @@ public enum LivenessEvaluation {
         }
         out["head pose"] = ms(start.duration(to: .now)) / 10_000
         // A homography over 20 tracked points between two frames.
-        let a = (0..<20).map { Point2(x: Double(($0 * 37) % 100) + 200, y: Double(($0 * 53) % 120) + 150) }
-        let b = a.map { Point2(x: $0.x * 1.02 + 3 + 0.0001 * $0.y * $0.y, y: $0.y * 0.98 - 2) }
+        let a: [Point2] = (0..<20).map { k in
+            let x: Double = Double((k * 37) % 100) + 200
+            let y: Double = Double((k * 53) % 120) + 150
+            return Point2(x: x, y: y)
+        }
+        let b: [Point2] = a.map { p in
+            let bend: Double = 0.0001 * p.y * p.y
+            return Point2(x: p.x * 1.02 + 3 + bend, y: p.y * 0.98 - 2)
+        }
         start = ContinuousClock.now
         for _ in 0..<200 { sink += try Homography.fit(from: a, to: b).matrix[0] }
         out["homography fit, 20 points"] = ms(start.duration(to: .now)) / 200
