@@ -263,7 +263,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WaysideFaceTests",
-            dependencies: ["WaysideFace", "WaysideDevices", "CFaceShim"],
+            dependencies: ["WaysideFace", "WaysideDevices", "WaysideLiveness", "WaysideCore", "CFaceShim"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -173,14 +173,18 @@ public struct TextureClassifier: Sendable, Equatable, Codable {
     public var model: LogisticRegression
     /// Frames scoring at or above this are called attacks.
     public var threshold: Double
+    /// Captures (several frames) whose mean frame score is at or above this are called attacks.
+    public var sequenceThreshold: Double
     /// How it was made.
     public var provenance: Provenance
 
     /// Makes a classifier.
-    public init(featureVersion: String, model: LogisticRegression, threshold: Double, provenance: Provenance) {
+    public init(featureVersion: String, model: LogisticRegression, threshold: Double, sequenceThreshold: Double,
+                provenance: Provenance) {
         self.featureVersion = featureVersion
         self.model = model
         self.threshold = threshold
+        self.sequenceThreshold = sequenceThreshold
         self.provenance = provenance
     }
 

@@ -19,13 +19,22 @@ public enum TextureTraining {
         public var heldOutBonaFide: [Double]
         /// See ``heldOutBonaFide``.
         public var heldOutAttack: [Double]
+        /// Threshold on a sequence's mean frame score, set the same way on the
+        /// held-out sequence means (a kiosk decides on a whole capture, not a frame).
+        public var sequenceThreshold: Double
+        /// Held-out sequence means, bona fide and attack.
+        public var heldOutSequenceBonaFide: [Double]
+        /// See ``heldOutSequenceBonaFide``.
+        public var heldOutSequenceAttack: [Double]
     }
 
-    /// Trains. `subjects[i]` names the person in `samples[i]`; folds leave one out.
-    public static func run(samples: [[Double]], isAttack: [Bool], subjects: [String],
+    /// Trains. `subjects[i]` names the person in `samples[i]`; folds leave one
+    /// out. `sequences[i]` names the recording the frame belongs to.
+    public static func run(samples: [[Double]], isAttack: [Bool], subjects: [String], sequences: [String],
                            lambdas: [Double], bpcerTarget: Double,
                            report: (String) -> Void = { _ in }) throws -> Outcome {
-        guard samples.count == isAttack.count, samples.count == subjects.count, !lambdas.isEmpty else {
+        guard samples.count == isAttack.count, samples.count == subjects.count, samples.count == sequences.count,
+              !lambdas.isEmpty else {
             throw LivenessError(code: .badInput, operation: "train classifier", detail: "samples, labels and subjects differ in count")
         }
         let people = Array(Set(subjects)).sorted()
@@ -34,9 +43,11 @@ public enum TextureTraining {
         }
         var losses: [Double: Double] = [:]
         var scoresByLambda: [Double: (bonaFide: [Double], attack: [Double])] = [:]
+        var heldOutScore: [Double: [Double]] = [:]
         for lambda in lambdas {
             var loss = 0.0, count = 0
             var bonaFide: [Double] = [], attack: [Double] = []
+            var scores = [Double](repeating: 0, count: samples.count)
             for person in people {
                 let train = samples.indices.filter { subjects[$0] != person }
                 let held = samples.indices.filter { subjects[$0] == person }
@@ -46,18 +57,29 @@ public enum TextureTraining {
                     loss += isAttack[i] ? -log(p) : -log(1 - p)
                     count += 1
                     if isAttack[i] { attack.append(p) } else { bonaFide.append(p) }
+                    scores[i] = p
                 }
             }
             losses[lambda] = loss / Double(max(1, count))
             scoresByLambda[lambda] = (bonaFide, attack)
+            heldOutScore[lambda] = scores
             report(String(format: "lambda %g: held-out log loss %.4f", lambda, losses[lambda]!))
         }
         let best = lambdas.min { losses[$0]! < losses[$1]! }!
         let model = try LogisticRegression.fit(samples, positive: isAttack, lambda: best)
         let held = scoresByLambda[best]!
+        var sums: [String: (attack: Bool, sum: Double, count: Int)] = [:]
+        for (i, score) in heldOutScore[best]!.enumerated() {
+            sums[sequences[i], default: (isAttack[i], 0, 0)].sum += score
+            sums[sequences[i], default: (isAttack[i], 0, 0)].count += 1
+        }
+        let means = sums.values.map { ($0.attack, $0.sum / Double($0.count)) }
+        let sequenceBonaFide = means.filter { !$0.0 }.map(\.1), sequenceAttack = means.filter(\.0).map(\.1)
         return Outcome(model: model, lambda: best, crossValidatedLogLoss: losses,
                        threshold: PADMetrics.threshold(bonaFide: held.bonaFide, bpcer: bpcerTarget),
-                       heldOutBonaFide: held.bonaFide, heldOutAttack: held.attack)
+                       heldOutBonaFide: held.bonaFide, heldOutAttack: held.attack,
+                       sequenceThreshold: PADMetrics.threshold(bonaFide: sequenceBonaFide, bpcer: bpcerTarget),
+                       heldOutSequenceBonaFide: sequenceBonaFide, heldOutSequenceAttack: sequenceAttack)
     }
 }
 

@@ -52,20 +52,29 @@ struct TrainLiveness: ParsableCommand {
         print("NUAA training subjects: \(frames.count) frames, \(used.count) with a face "
               + "(\(used.filter { !$0.isAttack }.count) bona fide, \(used.filter(\.isAttack).count) attack)")
         let outcome = try TextureTraining.run(samples: used.map { out.features[$0.path]! }, isAttack: used.map(\.isAttack),
-                                              subjects: used.map(\.subject), lambdas: lambda, bpcerTarget: bpcer) { print($0) }
+                                              subjects: used.map(\.subject), sequences: used.map(\.sequence),
+                                              lambdas: lambda, bpcerTarget: bpcer) { print($0) }
         var command = "waysidectl train liveness --output \(output) --bpcer \(bpcer) --lambda \(lambda.map { "\($0)" }.joined(separator: " "))"
         if let data { command += " --data \(data)" }
         let classifier = TextureClassifier(
             featureVersion: TextureFeatures.version, model: outcome.model, threshold: outcome.threshold,
+            sequenceThreshold: outcome.sequenceThreshold,
             provenance: .init(command: command, dataset: "NUAA Photograph Imposter Database (raw frames), face box by DlibFaceEngine HOG",
                               trainSubjects: LivenessSplit.trainSubjects, testSubjects: LivenessSplit.testSubjects,
                               bonaFideFrames: used.filter { !$0.isAttack }.count, attackFrames: used.filter(\.isAttack).count,
                               lambda: outcome.lambda,
                               crossValidatedLogLoss: Dictionary(uniqueKeysWithValues: outcome.crossValidatedLogLoss.map { ("\($0.key)", $0.value) }),
                               thresholdBPCERTarget: bpcer))
-        print(String(format: "chose lambda %g; threshold %.4f: held-out training BPCER %.2f%%, APCER %.2f%%", outcome.lambda, outcome.threshold,
+        print(String(format: "chose lambda %g; frame threshold %.4f: held-out training BPCER %.2f%%, APCER %.2f%% (%d bona fide, %d attack frames)",
+                     outcome.lambda, outcome.threshold,
                      PADMetrics.bpcer(bonaFide: outcome.heldOutBonaFide, threshold: outcome.threshold) * 100,
-                     PADMetrics.apcer(attack: outcome.heldOutAttack, threshold: outcome.threshold) * 100))
+                     PADMetrics.apcer(attack: outcome.heldOutAttack, threshold: outcome.threshold) * 100,
+                     outcome.heldOutBonaFide.count, outcome.heldOutAttack.count))
+        print(String(format: "sequence threshold %.4f: held-out training BPCER %.2f%%, APCER %.2f%% (%d bona fide, %d attack sequences)",
+                     outcome.sequenceThreshold,
+                     PADMetrics.bpcer(bonaFide: outcome.heldOutSequenceBonaFide, threshold: outcome.sequenceThreshold) * 100,
+                     PADMetrics.apcer(attack: outcome.heldOutSequenceAttack, threshold: outcome.sequenceThreshold) * 100,
+                     outcome.heldOutSequenceBonaFide.count, outcome.heldOutSequenceAttack.count))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -120,7 +129,7 @@ struct EvalLiveness: ParsableCommand {
             print(String(format: "utkface %-14@ scored %4d (no face %3d)  BPCER %.2f%%", g.group, g.scored, g.noFace, g.bpcer * 100))
         }
         if let r = report.utkRaceBPCERRatio { print(String(format: "utkface race BPCER ratio max/min %.2f", r)) }
-        for (k, v) in report.millisecondsPerFrame.sorted(by: { $0.key < $1.key }) { print(String(format: "ms/frame %@: %.3f", k, v)) }
+        for (k, v) in report.millisecondsPerFrame.sorted(by: { $0.key < $1.key }) { print(String(format: "ms/frame %@: %.4f", k, v)) }
         print("wrote \(files.joined(separator: ", "))")
     }
 }

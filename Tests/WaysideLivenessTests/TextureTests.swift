@@ -89,8 +89,12 @@ struct TextureTests {
                 subjects.append("s\(s)")
             }
         }
-        let outcome = try TextureTraining.run(samples: samples, isAttack: labels, subjects: subjects,
+        let sequences = samples.indices.map { "\(subjects[$0])-\(labels[$0])-\($0 % 6)" }
+        let outcome = try TextureTraining.run(samples: samples, isAttack: labels, subjects: subjects, sequences: sequences,
                                               lambdas: [0.1, 1000], bpcerTarget: 0.05)
+        // 4 subjects x 2 classes x 3 recordings each.
+        #expect(outcome.heldOutSequenceBonaFide.count == 12 && outcome.heldOutSequenceAttack.count == 12)
+        #expect(PADMetrics.bpcer(bonaFide: outcome.heldOutSequenceBonaFide, threshold: outcome.sequenceThreshold) <= 0.05)
         #expect(outcome.crossValidatedLogLoss.count == 2)
         #expect(outcome.heldOutBonaFide.count == 120 && outcome.heldOutAttack.count == 120)
         #expect(PADMetrics.bpcer(bonaFide: outcome.heldOutBonaFide, threshold: outcome.threshold) <= 0.05)
@@ -110,7 +114,7 @@ struct TextureTests {
         let provenance = TextureClassifier.Provenance(command: "test", dataset: "none", trainSubjects: [], testSubjects: [],
                                                       bonaFideFrames: 0, attackFrames: 0, lambda: 1, crossValidatedLogLoss: [:],
                                                       thresholdBPCERTarget: 0.02)
-        let stale = TextureClassifier(featureVersion: "old", model: model, threshold: 0.5, provenance: provenance)
+        let stale = TextureClassifier(featureVersion: "old", model: model, threshold: 0.5, sequenceThreshold: 0.5, provenance: provenance)
         let path = dir.appendingPathComponent("w.json").path
         try JSONEncoder().encode(stale).write(to: URL(fileURLWithPath: path))
         #expect { try TextureClassifier.load(path: path) } throws: { ($0 as? LivenessError)?.description.contains("retrain") == true }

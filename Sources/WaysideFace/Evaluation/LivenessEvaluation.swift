@@ -157,7 +157,7 @@ public enum LivenessEvaluation {
             report.frames = PADFigures(bonaFide: bf, attack: attack, types: types, shippedThreshold: classifier.threshold)
             let seqs = sequenceScores.values.map { ($0.isAttack, $0.type, $0.scores.reduce(0, +) / Double($0.scores.count)) }
             report.sequences = PADFigures(bonaFide: seqs.filter { !$0.0 }.map(\.2), attack: seqs.filter(\.0).map(\.2),
-                                          types: seqs.filter(\.0).map(\.1), shippedThreshold: classifier.threshold)
+                                          types: seqs.filter(\.0).map(\.1), shippedThreshold: classifier.sequenceThreshold)
             // A few frames to time the features on (decoding is not counted: the kiosk has the frame already).
             // Forty frames spread over the test set.
             for f in stride(from: 0, to: frames.count, by: max(1, frames.count / 40)).map({ frames[$0] }) {
