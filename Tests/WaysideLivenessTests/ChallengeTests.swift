@@ -72,7 +72,9 @@ struct ChallengeTests {
             let plan = ChallengePlan.random(using: &generator)
             let (result, _, timeToPass) = SimulatedVisit().run(plan)
             #expect(result == .passed, "seed \(seed): \(plan.steps.map(\.move)) ended \(result)")
-            #expect(timeToPass != nil)
+            // Measured 3.9-4.9 s over these seeds when written (docs/liveness.md); the goal is 3 s.
+            let seconds = timeToPass.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+            #expect(seconds.map { $0 > 1 && $0 < 6 } == true, "seed \(seed): time to pass \(String(describing: seconds))")
         }
     }
 
