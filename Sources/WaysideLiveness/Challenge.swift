@@ -195,14 +195,18 @@ public struct LivenessChallenge<C: Clock>: Sendable where C.Duration == Duration
     /// Time from the start to passing, once passed.
     public private(set) var timeToPass: Duration?
 
-    /// Starts a challenge now.
-    public init(plan: ChallengePlan, settings: ChallengeSettings = .init(), clock: C) {
+    /// Starts a challenge now. `reference` is the descriptor of the face the
+    /// challenge must stay with (the kiosk passes its photo's template, so the
+    /// person who moves is the person in the photo); without it the first
+    /// descriptor seen is the reference.
+    public init(plan: ChallengePlan, settings: ChallengeSettings = .init(), clock: C, reference: [Float]? = nil) {
         self.plan = plan
         self.settings = settings
         self.clock = clock
         self.start = clock.now
         self.lastFaceAt = start
         self.phase = .findingFace(frontalSince: nil)
+        self.referenceDescriptor = reference
     }
 
     /// The instruction as of the last frame (or the start).
