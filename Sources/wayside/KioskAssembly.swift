@@ -103,14 +103,19 @@ struct KioskAssembly {
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
         services = uplink.services
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(logger: logger), helpSignal: helpSignal)
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(liveness: profile.camera.liveness, logger: logger), helpSignal: helpSignal)
     }
 
     /// The face engine's photo taker; without the models (not fetched yet) the first usable
     /// frame is the photo, and the log says how to fetch them.
-    static func photoTaker(logger: Logger) -> any PhotoTaker {
+    ///
+    /// With `liveness = "challenge"` the photo is kept only after the random head-movement
+    /// challenge; the texture check is not run on the kiosk yet (its false rejects differ
+    /// 1.70x between groups on UTKFace, docs/liveness.md).
+    static func photoTaker(liveness: CameraProfile.Liveness, logger: Logger) -> any PhotoTaker {
         do {
-            return FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live))
+            return FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live),
+                                  liveness: liveness == .challenge ? LivenessOptions() : nil)
         } catch {
             logger.warning("no face engine: photos are taken without a face check or template", metadata: ["error": "\(error)"])
             return FirstFramePhotoTaker()

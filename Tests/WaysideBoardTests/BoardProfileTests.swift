@@ -54,6 +54,24 @@ url = "https://intake.example"
         #expect(profile.intake.isEmbedded)
     }
 
+    @Test func realCamerasRunTheLivenessChallengeStandInsDoNot() throws {
+        // Stand-ins play still images and vivid a test pattern: no one there to turn their head.
+        #expect(try loader.load("laptop").camera.liveness == .challenge)
+        #expect(try loader.load("raspberry-pi-4").camera.liveness == .challenge)
+        #expect(try loader.load("sim").camera.liveness == .off)
+        #expect(try loader.load("qemu-x86_64").camera.liveness == .off)
+    }
+
+    @Test func anUnknownLivenessModeIsRefusedWithTheChoices() {
+        let text = validProfile.replacingOccurrences(of: "path = \"/dev/video0\"", with: "path = \"/dev/video0\"\nliveness = \"blink\"")
+        #expect(throws: (any Error).self) { try loader.parse(text, file: "t.toml") }
+        do {
+            _ = try loader.parse(text, file: "t.toml")
+        } catch {
+            #expect("\(error)".contains("camera.liveness") && "\(error)".contains("challenge"), "\(error)")
+        }
+    }
+
     @Test func raspberryPiMapsEveryButtonToItsOwnLine() throws {
         let profile = try loader.load("raspberry-pi-4")
         #expect(profile.buttons.lines.count == Button.allCases.count)
