@@ -102,12 +102,16 @@ struct EvalLiveness: ParsableCommand {
     @Option(help: "Worker threads.")
     var workers = 2
 
+    @Flag(help: "Skip the rendered head and print visits (the slowest part: the detector runs on every rendered frame).")
+    var skipRenders = false
+
     func run() throws {
         let root = data ?? Eval.defaultDataRoot()
         let classifier = try TextureClassifier.load(path: weights)
         let bar = EvalProgressBar()
         var report = try LivenessEvaluation.run(dataRoot: root, cacheDirectory: FaceModelFiles.cacheDirectory(), workers: workers,
-                                                classifier: classifier, weightsPath: weights) { bar.update($0, $1, $2) }
+                                                classifier: classifier, weightsPath: weights,
+                                                renders: !skipRenders) { bar.update($0, $1, $2) }
         bar.finish()
         report.notes += [
             "All APCER/BPCER figures are the passive texture check alone, per frame and per sequence (mean frame score), on real NUAA frames; none comes from renders.",
@@ -129,6 +133,17 @@ struct EvalLiveness: ParsableCommand {
             print(String(format: "utkface %-14@ scored %4d (no face %3d)  BPCER %.2f%%", g.group, g.scored, g.noFace, g.bpcer * 100))
         }
         if let r = report.utkRaceBPCERRatio { print(String(format: "utkface race BPCER ratio max/min %.2f", r)) }
+        for surface in FaceRender.Surface.allCases {
+            let visits = report.renderedVisits.filter { $0.surface == surface }
+            guard !visits.isEmpty else { continue }
+            let times = visits.compactMap(\.secondsToPass).sorted()
+            let scores = visits.compactMap(\.planarityScore).sorted()
+            print("rendered \(surface.rawValue) visits: \(visits.filter(\.passed).count) of \(visits.count) passed the challenge"
+                  + (times.isEmpty ? "" : String(format: "; seconds to pass median %.2f, max %.2f", times[times.count / 2], times.last!)))
+            print("  planarity scores: " + scores.map { String(format: "%.4f", $0) }.joined(separator: " ")
+                  + " (\(visits.count - scores.count) without enough tracked points)")
+            for v in visits where !v.passed { print("  \(v.source): \(v.outcome), largest yaw \(Int(v.largestYaw)), pitch \(Int(v.largestPitch))") }
+        }
         for (k, v) in report.millisecondsPerFrame.sorted(by: { $0.key < $1.key }) { print(String(format: "ms/frame %@: %.4f", k, v)) }
         print("wrote \(files.joined(separator: ", "))")
     }

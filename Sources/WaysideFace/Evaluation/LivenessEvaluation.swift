@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WaysideCore
 import WaysideLiveness
 
@@ -104,6 +105,8 @@ public struct LivenessReport: Sendable, Codable, Equatable {
     public var utkRaceBPCERRatio: Double?
     /// Added milliseconds per frame by part.
     public var millisecondsPerFrame: [String: Double]
+    /// Rendered visits (heads and prints from NUAA test-subject photos), if run.
+    public var renderedVisits: [RenderedVisit]
     /// What the figures do and do not cover.
     public var notes: [String]
 }
@@ -125,13 +128,13 @@ public enum NUAAAttackTypes {
 public enum LivenessEvaluation {
     /// Scores every NUAA test frame and UTKFace face with `classifier`.
     public static func run(dataRoot: String, cacheDirectory: String?, workers: Int, classifier: TextureClassifier,
-                           weightsPath: String,
+                           weightsPath: String, renders: Bool = true,
                            progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }) throws -> LivenessReport {
         var report = LivenessReport(dataRoot: dataRoot, weights: weightsPath, weightsCommand: classifier.provenance.command,
                                     featureVersion: classifier.featureVersion,
                                     trainSubjects: classifier.provenance.trainSubjects,
                                     testSubjects: LivenessSplit.testSubjects, nuaaNoFace: [:], frames: nil, sequences: nil,
-                                    utkface: [], utkRaceBPCERRatio: nil, millisecondsPerFrame: [:], notes: [])
+                                    utkface: [], utkRaceBPCERRatio: nil, millisecondsPerFrame: [:], renderedVisits: [], notes: [])
         let overlap = Set(classifier.provenance.trainSubjects).intersection(LivenessSplit.testSubjects)
         guard overlap.isEmpty else {
             throw LivenessError(code: .badFile, operation: "eval liveness", file: weightsPath,
@@ -159,6 +162,15 @@ public enum LivenessEvaluation {
             report.sequences = PADFigures(bonaFide: seqs.filter { !$0.0 }.map(\.2), attack: seqs.filter(\.0).map(\.2),
                                           types: seqs.filter(\.0).map(\.1), shippedThreshold: classifier.sequenceThreshold)
             // A few frames to time the features on (decoding is not counted: the kiosk has the frame already).
+            if renders {
+                // The first frame with a face of each bona fide test sequence, on a head and as a print.
+                var firstOfSequence: [String: NUAAFrame] = [:]
+                for f in frames where !f.isAttack && out.boxes[f.path] != nil && firstOfSequence[f.sequence] == nil {
+                    firstOfSequence[f.sequence] = f
+                }
+                report.renderedVisits = try renderVisits(Array(firstOfSequence.values).sorted { $0.sequence < $1.sequence },
+                                                         root: batch.root, workers: workers, progress: progress)
+            }
             // Forty frames spread over the test set.
             for f in stride(from: 0, to: frames.count, by: max(1, frames.count / 40)).map({ frames[$0] }) {
                 guard let box = out.boxes[f.path] else { continue }
@@ -199,6 +211,46 @@ public enum LivenessEvaluation {
         }
         report.millisecondsPerFrame = try timing(classifier: classifier, frames: timedFrames)
         return report
+    }
+
+    /// A head visit and a print visit per source, with the same random plan (seed = index).
+    static func renderVisits(_ sources: [NUAAFrame], root: String, workers: Int,
+                             progress: @escaping @Sendable (String, Int, Int) -> Void) throws -> [RenderedVisit] {
+        let jobs = sources.enumerated().flatMap { index, frame in FaceRender.Surface.allCases.map { (index, frame, $0) } }
+        let shared = Mutex((next: 0, done: 0, visits: [Int: RenderedVisit](), failure: String?.none))
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { _ in
+            let engine: DlibFaceEngine
+            do { engine = try DlibFaceEngine(models: .standard(), options: .live) } catch {
+                shared.withLock { $0.failure = "\(error)" }
+                return
+            }
+            while true {
+                let job: Int? = shared.withLock { s in
+                    guard s.failure == nil, s.next < jobs.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
+                }
+                guard let job else { return }
+                let (index, frame, surface) = jobs[job]
+                do {
+                    var generator = SeededRandom(seed: UInt64(index + 1))
+                    let plan = ChallengePlan.random(using: &generator)
+                    let image = try RGBImage(contentsOfFile: root + "/" + frame.path)
+                    let visit = try RenderedVisits.run(engine: engine, image: image, source: frame.path, surface: surface, plan: plan)
+                    let done = shared.withLock { s in
+                        if let visit { s.visits[job] = visit }
+                        s.done += 1
+                        return s.done
+                    }
+                    progress("renders", done, jobs.count)
+                } catch {
+                    shared.withLock { $0.failure = "\(frame.path): \(error)" }
+                }
+            }
+        }
+        let (visits, failure) = shared.withLock { ($0.visits, $0.failure) }
+        if let failure { throw LivenessError(code: .badFile, operation: "rendered visits", detail: failure) }
+        return visits.keys.sorted().map { visits[$0]! }
     }
 
     /// Milliseconds per frame of each part, median of repeated runs on this machine.
