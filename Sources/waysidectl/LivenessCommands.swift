@@ -105,13 +105,16 @@ struct EvalLiveness: ParsableCommand {
     @Flag(help: "Skip the rendered head and print visits (the slowest part: the detector runs on every rendered frame).")
     var skipRenders = false
 
+    @Flag(help: "Render the training subjects' photos instead of the test subjects' (to set cut-offs without the test split).")
+    var renderTrainingSubjects = false
+
     func run() throws {
         let root = data ?? Eval.defaultDataRoot()
         let classifier = try TextureClassifier.load(path: weights)
         let bar = EvalProgressBar()
         var report = try LivenessEvaluation.run(dataRoot: root, cacheDirectory: FaceModelFiles.cacheDirectory(), workers: workers,
                                                 classifier: classifier, weightsPath: weights,
-                                                renders: !skipRenders) { bar.update($0, $1, $2) }
+                                                renders: !skipRenders, renderTrainingSubjects: renderTrainingSubjects) { bar.update($0, $1, $2) }
         bar.finish()
         report.notes += [
             "All APCER/BPCER figures are the passive texture check alone, per frame and per sequence (mean frame score), on real NUAA frames; none comes from renders.",
@@ -138,7 +141,7 @@ struct EvalLiveness: ParsableCommand {
             guard !visits.isEmpty else { continue }
             let times = visits.compactMap(\.secondsToPass).sorted()
             let scores = visits.compactMap(\.planarityScore).sorted()
-            print("rendered \(surface.rawValue) visits: \(visits.filter(\.passed).count) of \(visits.count) passed the challenge"
+            print("rendered \(surface.rawValue) visits (subjects \(report.renderSubjects.joined(separator: " "))): \(visits.filter(\.passed).count) of \(visits.count) passed the challenge"
                   + (times.isEmpty ? "" : String(format: "; seconds to pass median %.2f, max %.2f", times[times.count / 2], times.last!)))
             print("  planarity scores: " + scores.map { String(format: "%.4f", $0) }.joined(separator: " ")
                   + " (\(visits.count - scores.count) without enough tracked points)")

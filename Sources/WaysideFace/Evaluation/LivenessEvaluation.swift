@@ -105,8 +105,10 @@ public struct LivenessReport: Sendable, Codable, Equatable {
     public var utkRaceBPCERRatio: Double?
     /// Added milliseconds per frame by part.
     public var millisecondsPerFrame: [String: Double]
-    /// Rendered visits (heads and prints from NUAA test-subject photos), if run.
+    /// Rendered visits (heads and prints from NUAA photos), if run.
     public var renderedVisits: [RenderedVisit]
+    /// Whose photos were rendered (the test subjects unless asked otherwise).
+    public var renderSubjects: [String] = []
     /// What the figures do and do not cover.
     public var notes: [String]
 }
@@ -128,7 +130,7 @@ public enum NUAAAttackTypes {
 public enum LivenessEvaluation {
     /// Scores every NUAA test frame and UTKFace face with `classifier`.
     public static func run(dataRoot: String, cacheDirectory: String?, workers: Int, classifier: TextureClassifier,
-                           weightsPath: String, renders: Bool = true,
+                           weightsPath: String, renders: Bool = true, renderTrainingSubjects: Bool = false,
                            progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }) throws -> LivenessReport {
         var report = LivenessReport(dataRoot: dataRoot, weights: weightsPath, weightsCommand: classifier.provenance.command,
                                     featureVersion: classifier.featureVersion,
@@ -163,13 +165,19 @@ public enum LivenessEvaluation {
                                           types: seqs.filter(\.0).map(\.1), shippedThreshold: classifier.sequenceThreshold)
             // A few frames to time the features on (decoding is not counted: the kiosk has the frame already).
             if renders {
-                // The first frame with a face of each bona fide test sequence, on a head and as a print.
+                // The first frame with a face of each bona fide sequence, on a head and as a print:
+                // of the test subjects for the report, of the training subjects to set cut-offs on.
+                let subjects = renderTrainingSubjects ? LivenessSplit.trainSubjects : LivenessSplit.testSubjects
+                let pool = renderTrainingSubjects
+                    ? NUAAFrame.all(root: dataRoot + "/nuaa").filter { subjects.contains($0.subject) && !$0.isAttack } : frames
+                let boxes = renderTrainingSubjects ? try batch.run(pool.map(\.path)).boxes : out.boxes
                 var firstOfSequence: [String: NUAAFrame] = [:]
-                for f in frames where !f.isAttack && out.boxes[f.path] != nil && firstOfSequence[f.sequence] == nil {
+                for f in pool where !f.isAttack && boxes[f.path] != nil && firstOfSequence[f.sequence] == nil {
                     firstOfSequence[f.sequence] = f
                 }
                 report.renderedVisits = try renderVisits(Array(firstOfSequence.values).sorted { $0.sequence < $1.sequence },
                                                          root: batch.root, workers: workers, progress: progress)
+                report.renderSubjects = subjects
             }
             // Forty frames spread over the test set.
             for f in stride(from: 0, to: frames.count, by: max(1, frames.count / 40)).map({ frames[$0] }) {
