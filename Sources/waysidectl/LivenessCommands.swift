@@ -147,6 +147,16 @@ struct EvalLiveness: ParsableCommand {
                   + " (\(visits.count - scores.count) without enough tracked points)")
             for v in visits where !v.passed { print("  \(v.source): \(v.outcome), largest yaw \(Int(v.largestYaw)), pitch \(Int(v.largestPitch))") }
         }
+        if !report.sequencePlanarity.isEmpty {
+            print("planarity on real NUAA test sequences (planar below \(PlanarityCheck().planarBelow)):")
+            for type in Array(Set(report.sequencePlanarity.map(\.type))).sorted() {
+                let runs = report.sequencePlanarity.filter { $0.type == type }
+                let scored = runs.compactMap(\.score)
+                print(String(format: "  %-44@ sequences %2d, scored %2d, called planar %2d; scores %@", type, runs.count, scored.count,
+                             scored.filter { $0 < PlanarityCheck().planarBelow }.count,
+                             scored.sorted().map { String(format: "%.3f", $0) }.joined(separator: " ")))
+            }
+        }
         for (k, v) in report.millisecondsPerFrame.sorted(by: { $0.key < $1.key }) { print(String(format: "ms/frame %@: %.4f", k, v)) }
         print("wrote \(files.joined(separator: ", "))")
     }

@@ -109,8 +109,26 @@ public struct LivenessReport: Sendable, Codable, Equatable {
     public var renderedVisits: [RenderedVisit]
     /// Whose photos were rendered (the test subjects unless asked otherwise).
     public var renderSubjects: [String] = []
+    /// Planarity over patch tracks of every real NUAA test sequence.
+    public var sequencePlanarity: [SequencePlanarity] = []
     /// What the figures do and do not cover.
     public var notes: [String]
+}
+
+/// The planarity check on one real NUAA sequence.
+public struct SequencePlanarity: Sendable, Codable, Equatable {
+    /// The sequence key.
+    public var sequence: String
+    /// Attack type, or "bona fide".
+    public var type: String
+    /// True for ImposterRaw.
+    public var isAttack: Bool
+    /// Frames with a face, tracked.
+    public var frames: Int
+    /// Points tracked through every frame.
+    public var trackedPoints: Int
+    /// The score, when at least 6 points survived.
+    public var score: Double?
 }
 
 /// The attack types of NUAA by position code.
@@ -179,6 +197,7 @@ public enum LivenessEvaluation {
                                                          root: batch.root, workers: workers, progress: progress)
                 report.renderSubjects = subjects
             }
+            report.sequencePlanarity = try sequencePlanarity(frames, boxes: out.boxes, root: batch.root, progress: progress)
             // Forty frames spread over the test set.
             for f in stride(from: 0, to: frames.count, by: max(1, frames.count / 40)).map({ frames[$0] }) {
                 guard let box = out.boxes[f.path] else { continue }
@@ -219,6 +238,59 @@ public enum LivenessEvaluation {
         }
         report.millisecondsPerFrame = try timing(classifier: classifier, frames: timedFrames)
         return report
+    }
+
+    /// Tracks a face-box grid through each sequence (from its first frame with a face) and
+    /// scores planarity. NUAA kept every 4th frame, so points that jump further than the
+    /// tracker's search are lost rather than mis-tracked.
+    static func sequencePlanarity(_ frames: [NUAAFrame], boxes: [String: PixelRect], root: String,
+                                  progress: @escaping @Sendable (String, Int, Int) -> Void) throws -> [SequencePlanarity] {
+        let bySequence = Dictionary(grouping: frames.filter { boxes[$0.path] != nil }, by: \.sequence)
+        let keys = bySequence.keys.sorted()
+        let shared = Mutex((next: 0, done: 0, results: [String: SequencePlanarity](), failure: String?.none))
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            while true {
+                let index: Int? = shared.withLock { s in
+                    guard s.failure == nil, s.next < keys.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
+                }
+                guard let index else { return }
+                let sequence = bySequence[keys[index]]!.sorted { $0.frame < $1.frame }
+                do {
+                    let tracker = PatchTracker()
+                    var points: [Point2?] = PatchTracker.grid(in: boxes[sequence[0].path]!)
+                    var tracks: [[Point2?]] = []
+                    var previous: LumaImage?
+                    for f in sequence {
+                        let image = try RGBImage(contentsOfFile: root + "/" + f.path)
+                        let luma = try LumaImage(width: image.width, height: image.height, pixels: image.luma())
+                        if let previous { points = tracker.track(points, from: previous, to: luma) }
+                        previous = luma
+                        tracks.append(points)
+                    }
+                    let alive = (0..<points.count).filter { k in tracks.allSatisfy { $0[k] != nil } }
+                    var score: Double?
+                    if alive.count >= 6, tracks.count >= 2 {
+                        score = try? PlanarityCheck().evaluate(tracks.map { t in alive.map { t[$0]! } }).score
+                    }
+                    let first = sequence[0]
+                    let result = SequencePlanarity(sequence: keys[index], type: first.isAttack ? NUAAAttackTypes.name(first.position) : "bona fide",
+                                                   isAttack: first.isAttack, frames: sequence.count, trackedPoints: alive.count, score: score)
+                    let done = shared.withLock { s in
+                        s.results[keys[index]] = result
+                        s.done += 1
+                        return s.done
+                    }
+                    progress("planarity", done, keys.count)
+                } catch {
+                    shared.withLock { $0.failure = "\(keys[index]): \(error)" }
+                }
+            }
+        }
+        let (results, failure) = shared.withLock { ($0.results, $0.failure) }
+        if let failure { throw LivenessError(code: .badFile, operation: "sequence planarity", detail: failure) }
+        return keys.compactMap { results[$0] }
     }
 
     /// A head visit and a print visit per source, with the same random plan (seed = index).
