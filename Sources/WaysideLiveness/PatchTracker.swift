@@ -13,10 +13,12 @@ public struct PatchTracker: Sendable {
     public var minimumCorrelation: Double
 
     /// A tracker.
-    public init(patchRadius: Int = 6, searchRadius: Int = 10, minimumCorrelation: Double = 0.6) {
+    public init(patchRadius: Int = 6, searchRadius: Int = 10, minimumCorrelation: Double = 0.6,
+                forwardBackwardLimit: Double? = nil) {
         self.patchRadius = patchRadius
         self.searchRadius = searchRadius
         self.minimumCorrelation = minimumCorrelation
+        self.forwardBackwardLimit = forwardBackwardLimit
     }
 
     /// A `side` x `side` grid of points over the middle of `box` (70% of it,
@@ -30,15 +32,31 @@ public struct PatchTracker: Sendable {
         }
     }
 
+    /// Largest distance, in pixels, between a point and where tracking it
+    /// forward then back again lands; beyond it the match is called wrong.
+    /// Nil: no check (on smooth rendered turns the check drops the points
+    /// with the most parallax along with the wrong ones).
+    public var forwardBackwardLimit: Double?
+
     /// Where each of `points` in `previous` went in `next`; nil for points
-    /// that left the image or found no good match.
+    /// that left the image, found no good match, or fail the forward-backward
+    /// check when one is set (tracked back from `next`, they must land where
+    /// they started: on smooth skin a patch can match well in the wrong place
+    /// one way only).
     public func track(_ points: [Point2?], from previous: LumaImage, to next: LumaImage) -> [Point2?] {
         points.map { point in
-            guard let point else { return nil }
-            // The patch is cut at the nearest pixel; its displacement applies to the exact point.
-            guard let shift = match(Int(point.x.rounded()), Int(point.y.rounded()), previous, next) else { return nil }
-            return Point2(x: point.x + shift.x, y: point.y + shift.y)
+            guard let point, let forward = step(point, previous, next) else { return nil }
+            guard let limit = forwardBackwardLimit else { return forward }
+            guard let back = step(forward, next, previous) else { return nil }
+            let dx = back.x - point.x, dy = back.y - point.y
+            return (dx * dx + dy * dy).squareRoot() <= limit ? forward : nil
         }
+    }
+
+    /// One match: the patch is cut at the nearest pixel; its displacement applies to the exact point.
+    private func step(_ point: Point2, _ a: LumaImage, _ b: LumaImage) -> Point2? {
+        guard let shift = match(Int(point.x.rounded()), Int(point.y.rounded()), a, b) else { return nil }
+        return Point2(x: point.x + shift.x, y: point.y + shift.y)
     }
 
     /// The displacement of the patch at (x, y) from `a` to `b`, nil when lost.

@@ -105,7 +105,7 @@ struct EvalLiveness: ParsableCommand {
     @Flag(help: "Skip the rendered head and print visits (the slowest part: the detector runs on every rendered frame).")
     var skipRenders = false
 
-    @Flag(help: "Render the training subjects' photos instead of the test subjects' (to set cut-offs without the test split).")
+    @Flag(help: "Render and track the training subjects instead of the test subjects (to set cut-offs and develop without the test split); the texture figures stay on the test subjects.")
     var renderTrainingSubjects = false
 
     func run() throws {
@@ -148,11 +148,12 @@ struct EvalLiveness: ParsableCommand {
             for v in visits where !v.passed { print("  \(v.source): \(v.outcome), largest yaw \(Int(v.largestYaw)), pitch \(Int(v.largestPitch))") }
         }
         if !report.sequencePlanarity.isEmpty {
-            print("planarity on real NUAA test sequences (planar below \(PlanarityCheck().planarBelow)):")
+            print("planarity on real NUAA sequences of subjects \(Array(Set(report.sequencePlanarity.map { String($0.sequence.split(separator: "/")[1].prefix(4)) })).sorted().joined(separator: " ")) (planar below \(PlanarityCheck().planarBelow)):")
             for type in Array(Set(report.sequencePlanarity.map(\.type))).sorted() {
                 let runs = report.sequencePlanarity.filter { $0.type == type }
                 let scored = runs.compactMap(\.score)
-                print(String(format: "  %-44@ sequences %2d, scored %2d, called planar %2d; scores %@", type, runs.count, scored.count,
+                print(String(format: "  %-44@ sequences %2d, scored %2d (%d windows), called planar %2d; median-window scores %@", type, runs.count, scored.count,
+                             runs.map(\.windowsScored).reduce(0, +),
                              scored.filter { $0 < PlanarityCheck().planarBelow }.count,
                              scored.sorted().map { String(format: "%.3f", $0) }.joined(separator: " ")))
             }

@@ -55,6 +55,9 @@ struct RenderTests {
             let b = try #require(b)
             #expect(abs(b.x - a.x - 3) < 0.6 && abs(b.y - a.y - 2) < 0.6, "\(a) went to \(b)")
         }
+        // The forward-backward check keeps good matches.
+        let checked = PatchTracker(forwardBackwardLimit: 1).track(start, from: try Self.luma(photo), to: try Self.luma(shifted))
+        #expect(zip(checked, moved).allSatisfy { $0 == $1 })
         // A flat image has nothing to lock on to: points are reported lost, not invented.
         let flat = try LumaImage(width: Self.width, height: Self.height, pixels: [UInt8](repeating: 100, count: Self.width * Self.height))
         #expect(PatchTracker().track(start, from: flat, to: flat).allSatisfy { $0 == nil })
