@@ -117,8 +117,9 @@ struct EvalLiveness: ParsableCommand {
                                                 renders: !skipRenders, renderTrainingSubjects: renderTrainingSubjects) { bar.update($0, $1, $2) }
         bar.finish()
         report.notes += [
-            "All APCER/BPCER figures are the passive texture check alone, per frame and per sequence (mean frame score), on real NUAA frames; none comes from renders.",
-            "The active challenge and the planarity check are not in these figures: the shared data has no head-turn sequences, and renders were not built.",
+            "frames, sequences, utkface: the passive texture check alone on real NUAA frames (per frame, and per sequence as the mean frame score) and UTKFace stills; none comes from renders.",
+            "renderedVisits: FROM RENDERS. NUAA test-subject photos laid on an ellipsoid head (bona fide) or a flat card (print attack), turned as a cooperative person follows the prompts; real detector, challenge on a stepped clock, planarity over patch tracks.",
+            "sequencePlanarity: real NUAA sequences, tracked in windows of 6 kept frames; moving prints are not trackable across NUAA's gaps between kept frames.",
         ]
         let files = try LivenessEvaluation.write(report, to: output)
         for (name, figures) in [("per frame", report.frames), ("per sequence", report.sequences)] {

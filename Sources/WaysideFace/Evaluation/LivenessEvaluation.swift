@@ -364,6 +364,14 @@ public enum LivenessEvaluation {
                 times.append(ms(start.duration(to: .now)))
             }
             out["texture features + score"] = times.sorted()[times.count / 2]
+            // Tracking the 25-point grid from one frame to the next (search +-10 px, as in the kiosk).
+            var trackTimes: [Double] = []
+            for (previous, next) in zip(frames, frames.dropFirst()) where previous.0.width == next.0.width && previous.0.height == next.0.height {
+                let start = ContinuousClock.now
+                _ = PatchTracker().track(PatchTracker.grid(in: previous.1), from: previous.0, to: next.0)
+                trackTimes.append(ms(start.duration(to: .now)))
+            }
+            if !trackTimes.isEmpty { out["patch tracking, 25 points"] = trackTimes.sorted()[trackTimes.count / 2] }
         }
         // Pose and one challenge step on synthetic five-point landmarks.
         let frontal = [Point2(x: 365, y: 170), Point2(x: 335, y: 170), Point2(x: 255, y: 170), Point2(x: 285, y: 170), Point2(x: 310, y: 222)]
