@@ -88,7 +88,7 @@ struct TrainLiveness: ParsableCommand {
 struct EvalLiveness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liveness",
-        abstract: "Evaluate the texture liveness check (ISO/IEC 30107-3 figures); write report.json, det.svg, groups.svg.")
+        abstract: "Evaluate liveness: the texture check (ISO/IEC 30107-3 APCER/BPCER), rendered challenge visits, planarity; write report.json, det.svg, groups.svg.")
 
     @Option(help: "Folder with nuaa/ and utkface/ (default: ../shared/data from the project root).")
     var data: String?
