@@ -17,14 +17,18 @@ public struct LivenessOptions: Sendable {
     /// Compute the descriptor for the drift check on every n-th frame (each
     /// costs tens of milliseconds).
     public var descriptorEvery: Int
+    /// A fixed plan instead of a random one: for tests and replays only (a
+    /// kiosk with a fixed plan can be beaten by a recording).
+    public var fixedPlan: ChallengePlan?
 
     /// Options; by default the challenge alone decides.
     public init(settings: ChallengeSettings = .init(), texture: TextureClassifier? = nil,
-                textureRejects: Bool = false, descriptorEvery: Int = 10) {
+                textureRejects: Bool = false, descriptorEvery: Int = 10, fixedPlan: ChallengePlan? = nil) {
         self.settings = settings
         self.texture = texture
         self.textureRejects = textureRejects
         self.descriptorEvery = max(1, descriptorEvery)
+        self.fixedPlan = fixedPlan
     }
 
     /// The catalog key that tells the person what the challenge wants now
@@ -71,7 +75,7 @@ struct LivenessRun {
     init(options: LivenessOptions, reference: [Float]?) {
         var generator = SystemRandomNumberGenerator()
         self.options = options
-        self.challenge = LivenessChallenge(plan: .random(settings: options.settings, using: &generator),
+        self.challenge = LivenessChallenge(plan: options.fixedPlan ?? .random(settings: options.settings, using: &generator),
                                            settings: options.settings, clock: ContinuousClock(), reference: reference)
     }
 
