@@ -127,11 +127,18 @@ public final class KioskService: Service, Sendable {
                     }
                 case .capturePhoto:
                     captureTask?.cancel()
-                    captureTask = Task { [parts] in
+                    captureTask = Task { [parts, logger] in
                         do {
                             let photo = try await parts.photoTaker.takePhoto(from: parts.camera) { key in
                                 sink.yield(.flow(.guidance(key)))
                             }
+                            // What the photo is, never what it shows: enough to see from a log
+                            // whether the face check ran.
+                            logger.info("photo taken", metadata: [
+                                "jpeg_bytes": "\(photo.jpeg.count)",
+                                "face": "\(photo.faceBox.map { "\($0.width)x\($0.height)" } ?? "none")",
+                                "has_template": "\(photo.template == nil ? "no" : "yes")",
+                            ])
                             sink.yield(.flow(.photoCaptured(jpeg: photo.jpeg, template: photo.template)))
                         } catch {
                             if !Task.isCancelled { sink.yield(.flow(.captureFailed(reason: "\(error)"))) }
@@ -159,6 +166,9 @@ public final class KioskService: Service, Sendable {
                         let deadline = ContinuousClock.now + receiptWait
                         while ContinuousClock.now < deadline, !Task.isCancelled {
                             if let receipt = try? await parts.outbox.receipt(for: submission.id) {
+                                // The code itself stays out of the log: a log outlives the visit.
+                                logger.info("receipt received", metadata: ["submission": "\(submission.id)",
+                                                                           "appointment": "\(receipt.appointmentTime == nil ? "none" : "yes")"])
                                 sink.yield(.flow(.receiptArrived(receipt)))
                                 return
                             }

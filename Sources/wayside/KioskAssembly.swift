@@ -26,7 +26,8 @@ struct KioskAssembly {
     /// What runs beside the kiosk: the forwarder, and the embedded intake on the sim board.
     var services: [any Service]
 
-    init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, logger: Logger) throws {
+    init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, scriptGPIOSim: String? = nil,
+         lingerOnReceipt: Duration = .zero, logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -68,13 +69,7 @@ struct KioskAssembly {
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
-            // With an embedded intake the receipt comes back within a second or two: the
-            // script waits for it, so a scripted run proves the whole path, not only the outbox.
-            var script = ScriptedVisitor.shelterVisit
-            if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
-                script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
-            }
-            let visitor = ScriptedVisitor(script: script)
+            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt))
             self.visitor = visitor
             screens.append(visitor)
             buttons = visitor
@@ -85,6 +80,27 @@ struct KioskAssembly {
                                   timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
                                                        longPress: .milliseconds(profile.buttons.longPressMilliseconds)))
             if let line = profile.buttons.helpLampLine { helpSignal = GPIOHelpLamp(chip: profile.buttons.chip, offset: line) }
+            if let scriptGPIOSim {
+                // The HIL VM: the scripted visitor's finger is gpio-sim, so every press travels
+                // through the kernel's GPIO edges and the kiosk's own debounce.
+                let actuator = GPIOSimActuator(directory: scriptGPIOSim, lines: profile.buttons.lines,
+                                               activeLow: profile.buttons.activeLow)
+                let hold = max(Duration.milliseconds(profile.buttons.debounceMilliseconds) * 3, .milliseconds(80))
+                let chip = profile.buttons.chip
+                let offsets = Array(profile.buttons.lines.values)
+                let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt)) { button in
+                    // The first screen shows before the GPIO lines are requested; an edge before
+                    // that is lost (as a real press would be), so the finger waits for the kiosk
+                    // to hold every button line.
+                    try await Self.waitUntilHeld(chip: chip, offsets: offsets, limit: .seconds(30))
+                    try await actuator.set(button, pressed: true)
+                    try await actuator.hold(hold)
+                    try await actuator.set(button, pressed: false)
+                    try await actuator.hold(hold)
+                }
+                self.visitor = visitor
+                screens.append(visitor)
+            }
         }
 
         let voices = Dictionary(uniqueKeysWithValues: MessageCatalog.shippedLanguages.compactMap { language in
@@ -101,25 +117,42 @@ struct KioskAssembly {
         }
 
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
-        services = uplink.services
+        // The models load beside the kiosk, so its first screen (and READY=1) does not wait for them.
+        // With `[camera] liveness = "challenge"` the photo is kept only after the random
+        // head-movement challenge; the texture check is not run on the kiosk (its false rejects
+        // differ 1.70x between groups on UTKFace, docs/liveness.md).
+        let liveness = profile.camera.liveness == .challenge ? LivenessOptions() : nil
+        let photoTaker = FaceEngineLoader(logger: logger, fallback: FirstFramePhotoTaker()) {
+            FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live), liveness: liveness)
+        }
+        services = uplink.services + [photoTaker]
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: Self.photoTaker(liveness: profile.camera.liveness, logger: logger), helpSignal: helpSignal)
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal)
     }
 
-    /// The face engine's photo taker; without the models (not fetched yet) the first usable
-    /// frame is the photo, and the log says how to fetch them.
-    ///
-    /// With `liveness = "challenge"` the photo is kept only after the random head-movement
-    /// challenge; the texture check is not run on the kiosk yet (its false rejects differ
-    /// 1.70x between groups on UTKFace, docs/liveness.md).
-    static func photoTaker(liveness: CameraProfile.Liveness, logger: Logger) -> any PhotoTaker {
-        do {
-            return FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live),
-                                  liveness: liveness == .challenge ? LivenessOptions() : nil)
-        } catch {
-            logger.warning("no face engine: photos are taken without a face check or template", metadata: ["error": "\(error)"])
-            return FirstFramePhotoTaker()
+    /// Waits until some consumer holds every one of `offsets` on `chip`.
+    static func waitUntilHeld(chip: String, offsets: [Int], limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        while try LibGPIODLines.consumers(chip: chip, offsets: offsets).values.contains(where: { $0 == nil }) {
+            guard ContinuousClock.now < deadline else {
+                throw PanelError(operation: "wait for line requests", device: chip,
+                                 detail: "the kiosk did not request its button lines within \(limit)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// The shelter visit a scripted visitor plays. With an embedded intake (or when asked)
+    /// it ends only on the receipt screen, so a scripted run proves the whole path, not only
+    /// the outbox.
+    /// `lingerOnReceipt`: the visitor looks at the last screen this long before leaving.
+    static func script(profile: BoardProfile, waitForReceipt: Bool, lingerOnReceipt: Duration = .zero) -> [ScriptedVisitor.Step] {
+        var script = ScriptedVisitor.shelterVisit
+        if profile.intake.url == "embedded" || waitForReceipt, let last = script.indices.last {
+            script[last] = ScriptedVisitor.Step(on: "saved", press: .ok)
+        }
+        if let last = script.indices.last { script[last].pause = lingerOnReceipt }
+        return script
     }
 }
 

@@ -39,6 +39,12 @@ struct Wayside: AsyncParsableCommand {
     @Flag(name: .long, help: "A scripted visit ends only on the intake's receipt (always so with an embedded intake).")
     var waitForReceipt = false
 
+    @Option(name: .long, help: "On a GPIO board: a scripted visitor presses the buttons through this gpio-sim bank's sysfs directory (the HIL VM).")
+    var scriptGPIOSim: String?
+
+    @Option(name: .long, help: "Seconds a scripted visitor looks at the last screen (the receipt) before leaving, e.g. for a screenshot.")
+    var lingerOnReceipt: Int = 0
+
     @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
     var visitTimeout: Int = 120
 
@@ -63,7 +69,8 @@ struct Wayside: AsyncParsableCommand {
         }
         let assembly: KioskAssembly
         do {
-            assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt, logger: logger)
+            assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt,
+                                        scriptGPIOSim: scriptGPIOSim, lingerOnReceipt: .seconds(lingerOnReceipt), logger: logger)
         } catch {
             FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
             throw ExitCode(2)
@@ -85,7 +92,10 @@ struct Wayside: AsyncParsableCommand {
             services.append(.init(service: service, successTerminationBehavior: .ignore))
         }
         if let visitor = assembly.visitor {
-            services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)), successTerminationBehavior: .ignore))
+            // A finished visit ends the run: with a gpio-sim finger the buttons never end on
+            // their own, as the scripted visitor's own button stream does.
+            services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let started = ContinuousClock.now
@@ -117,7 +127,14 @@ struct StallGuard: Service {
 
     struct Stalled: Error, CustomStringConvertible {
         var waitingFor: String
-        var description: String { "the scripted visit stalled waiting for screen \(waitingFor)" }
+        /// The last screens the visitor saw, and what its finger reported, for the person debugging it.
+        var lastSeen: [String]
+        var fingerError: String?
+        var description: String {
+            "the scripted visit stalled waiting for screen \(waitingFor); last screens seen: "
+                + (lastSeen.isEmpty ? "none" : lastSeen.joined(separator: ", "))
+                + (fingerError.map { "; pressing failed: \($0)" } ?? "")
+        }
     }
 
     func run() async throws {
@@ -128,6 +145,6 @@ struct StallGuard: Service {
             if Task.isShuttingDownGracefully { return }
         }
         let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
-        throw Stalled(waitingFor: waiting)
+        throw Stalled(waitingFor: waiting, lastSeen: Array(await visitor.screensSeen.suffix(6)), fingerError: await visitor.fingerError)
     }
 }

@@ -8,7 +8,7 @@ struct CameraTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "camera",
         abstract: "Inspect a V4L2 camera and check it against the camera contract.",
-        subcommands: [CameraProbe.self, CameraContractCheck.self, CameraWatch.self])
+        subcommands: [CameraProbe.self, CameraContractCheck.self, CameraWatch.self, CameraFeed.self])
 }
 
 /// Options naming a camera and what to ask of it.
@@ -182,3 +182,59 @@ struct CameraWatch: AsyncParsableCommand {
         }
     }
 }
+
+/// `waysidectl camera feed`: plays MJPEG frames into a v4l2loopback node, one write() per
+/// frame at a steady rate, so that its capture side is a camera that sends MJPEG (the HIL
+/// VM's vivid offers no compressed format). Run it as its own process: its CPU must not
+/// count against the capture being measured.
+struct CameraFeed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feed",
+        abstract: "Write MJPEG frames to a v4l2loopback device at a steady rate (a test camera that sends MJPEG).",
+        discussion: """
+            Set the loopback's output format first, e.g. v4l2-ctl -d /dev/video10 -c keep_format=1 \
+            --set-fmt-video-out=width=1280,height=720,pixelformat=MJPG. The frames are the decode benchmark's \
+            scenes (a moving ring over noise), encoded once at start.
+            """)
+
+    @Option(help: "The v4l2loopback device.")
+    var device: String
+
+    @Option(help: "Frame size as WIDTHxHEIGHT (only 1280x720 scenes are made).")
+    var size = "1280x720"
+
+    @Option(help: "Frames per second.")
+    var fps = 30
+
+    @Option(help: "Distinct frames, played in a loop.")
+    var distinct = 8
+
+    @Option(help: "Stop after this many seconds.")
+    var seconds = 60
+
+    func run() async throws {
+        guard size == "1280x720" else { throw ValidationError("only 1280x720 scenes are made (--size 1280x720)") }
+        guard fps > 0, distinct > 0 else { throw ValidationError("--fps and --distinct must be positive") }
+        let codec = try JPEGCodec()
+        let frames = try (0..<distinct).map { try codec.encode(BenchCamera.scene($0), quality: 85) }
+        let fd = open(device, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ValidationError("cannot open \(device): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let period = Duration.seconds(1) / fps
+        let end = ContinuousClock.now + .seconds(seconds)
+        var next = ContinuousClock.now
+        var written = 0
+        while next < end {
+            let frame = frames[written % frames.count]
+            let result = frame.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard result == frame.count else {
+                throw ValidationError("write to \(device) took \(result) of \(frame.count) bytes: \(String(cString: strerror(errno)))")
+            }
+            written += 1
+            next += period
+            try await Task.sleep(until: next)
+        }
+        print("fed \(written) MJPEG frames (\(frames.map(\.count).reduce(0, +) / frames.count) bytes on average) to \(device)")
+    }
+}
+

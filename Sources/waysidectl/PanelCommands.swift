@@ -72,34 +72,6 @@ struct PanelButtons: AsyncParsableCommand {
     }
 }
 
-/// Presses buttons by writing gpio-sim's pull files: real edges from the kernel.
-struct GPIOSimActuator: ButtonActuator {
-    let directory: String
-    let lines: [Button: Int]
-    let activeLow: Bool
-
-    func set(_ button: Button, pressed: Bool) async throws { try setNow(button, pressed: pressed) }
-
-    func setNow(_ button: Button, pressed: Bool) throws {
-        guard let offset = lines[button] else { throw ValidationError("no line for \(button.rawValue)") }
-        try Self.write(pressed == activeLow ? "pull-down" : "pull-up", to: "\(directory)/sim_gpio\(offset)/pull")
-    }
-
-    func hold(_ duration: Duration) async throws { try await Task.sleep(for: duration) }
-
-    static func write(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ValidationError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    }
-
-    static func read(_ path: String) -> String {
-        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-    }
-}
-
 /// `waysidectl panel buttons-contract`: the button contract against gpio-sim.
 struct PanelButtonsContract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -274,7 +274,9 @@ func fakeCamera(_ world: FakeCameraWorld, format: V4L2FormatPreference = .yuyv, 
     var options = V4L2CameraOptions()
     options.initialBackoff = .milliseconds(2)
     options.maximumBackoff = .milliseconds(10)
-    options.stallTimeout = .milliseconds(100)
+    // Scripted stalls time out at once; a real 100 ms timeout fired between two queued frames
+    // when the full suite loaded both cores, so tests wait long unless they ask otherwise.
+    options.stallTimeout = .seconds(30)
     configure(&options)
     return V4L2Camera(path: "/dev/video-fake", request: V4L2CaptureRequest(width: 8, height: 4, format: format, framesPerSecond: 30),
                       options: options, opener: world.opener)

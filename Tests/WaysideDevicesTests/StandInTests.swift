@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 import WaysideCore
@@ -124,4 +125,40 @@ func gradient(width: Int = 64, height: Int = 48) -> Frame {
         #expect(events.map(\.action) == [.press, .release, .press, .release])
         #expect(await visitor.finished)
     }
+
+    @Test func aPausedStepPressesLaterAndTheVisitEndsOnlyWhenItIsDelivered() async {
+        var linger = ScriptedVisitor.Step(on: "b", press: .ok)
+        linger.pause = .milliseconds(300)
+        let visitor = ScriptedVisitor(script: [.init(on: "a", press: .down), linger])
+        let started = ContinuousClock.now
+        await visitor.show(ScreenContent(id: "a", title: ""))
+        await visitor.show(ScreenContent(id: "b", title: ""))
+        #expect(await !visitor.finished, "the lingering press is not delivered yet")
+        var events: [(ButtonEvent, Duration)] = []
+        for await input in visitor.inputs() {
+            if case .event(let event) = input { events.append((event, started.duration(to: .now))) }
+        }
+        #expect(events.map(\.0.button) == [.down, .down, .ok, .ok], "presses keep their order")
+        #expect(events[2].1 >= .milliseconds(300), "the OK waited for the pause")
+        #expect(await visitor.finished)
+    }
+
+    @Test func aFingerPressesOutsideAndFailuresAreKept() async {
+        let pressed = Mutex<[Button]>([])
+        let visitor = ScriptedVisitor(script: [.init(on: "a", press: .up), .init(on: "b", press: .help)]) { button in
+            pressed.withLock { $0.append(button) }
+            if button == .help { throw PanelStandInError() }
+        }
+        await visitor.show(ScreenContent(id: "a", title: ""))
+        await visitor.show(ScreenContent(id: "b", title: ""))
+        var own = 0
+        for await _ in visitor.inputs() { own += 1 }
+        #expect(own == 0, "with a finger the visitor's own button stream stays silent")
+        for _ in 0..<100 where await !visitor.finished { try? await Task.sleep(for: .milliseconds(10)) }
+        #expect(await visitor.finished)
+        #expect(pressed.withLock { $0 } == [.up, .help])
+        #expect(await visitor.fingerError?.hasPrefix("help:") == true)
+    }
 }
+
+private struct PanelStandInError: Error {}

@@ -85,6 +85,42 @@ import WaysidePanel
         #expect(await lcd.droppedFrames == 1)
     }
 
+    @Test func wrappingBreaksBetweenWordsAndInsideWordsTooLong() {
+        #expect(OpenLCDEncoder.wrap("Su código de confirmación es P826-6NBG-F", width: 16)
+                == ["Su código de", "confirmación es", "P826-6NBG-F"])
+        #expect(OpenLCDEncoder.wrap("ABCDEFGHIJKLMNOPQRST", width: 8) == ["ABCDEFGH", "IJKLMNOP", "QRST"])
+        #expect(OpenLCDEncoder.wrap("", width: 16) == [""])
+    }
+
+    @Test func aReceiptLongerThanTheDisplayIsPagedAndTheCodeIsOnAPage() {
+        let receipt = ScreenContent(id: "saved", title: "Guardada",
+                                    lines: ["Su código de confirmación es P826-6NBG-F", "Su cita: San Ysidro, lunes, 8:00"],
+                                    footer: "OK seguir")
+        let small = OpenLCDEncoder(geometry: .size16x2).pages(for: receipt)
+        #expect(small.allSatisfy { $0.count == 2 && $0[0] == "Guardada" }, "every page keeps the title")
+        #expect(small.contains { $0[1] == "P826-6NBG-F" }, "the code is whole on one row")
+        let large = OpenLCDEncoder(geometry: .size20x4).pages(for: receipt)
+        #expect(large.allSatisfy { $0.count == 4 && $0[3] == "OK seguir" }, "the footer keeps the last row")
+        #expect(large.flatMap { $0.dropFirst().dropLast() }.joined(separator: " ").contains("P826-6NBG-F"))
+        // A screen that fits is one page, as before.
+        #expect(OpenLCDEncoder(geometry: .size16x2).pages(for: ScreenContent(id: "t", title: "A", lines: ["b"])).count == 1)
+    }
+
+    @Test func theLCDTurnsALongScreensPagesUntilTheNextScreen() async throws {
+        let port = RecordingSerialPort()
+        let lcd = SerialLCD(port: port, geometry: .size16x2, pageInterval: .milliseconds(20))
+        try await lcd.show(ScreenContent(id: "saved", title: "Saved", lines: ["Your confirmation code is P826-6NBG-F"]))
+        for _ in 0..<200 where await lcd.pageTurns < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await lcd.pageTurns >= 3)
+        #expect(port.bytes.count(of: Array("P826-6NBG-F".utf8)) >= 1, "the code reached the display")
+        try await lcd.show(ScreenContent(id: "t", title: "Next"))
+        let turns = await lcd.pageTurns
+        port.reset()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await lcd.pageTurns == turns, "a new screen stops the old one's pages")
+        #expect(port.bytes.isEmpty)
+    }
+
     @Test func choicesScrollAroundTheSelectedOne() {
         let encoder = OpenLCDEncoder(geometry: .size20x4)
         let rows = encoder.rows(for: ScreenContent(id: "t", title: "Lang", choices: ["a", "b", "c", "d", "e"], selectedChoice: 3))

@@ -20,6 +20,9 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     public struct Step: Sendable, Equatable {
         public var screens: Set<String>
         public var action: Action
+        /// How long the visitor looks at the screen before acting (a test takes a
+        /// screenshot of it meanwhile); zero for every step of a normal script.
+        public var pause: Duration = .zero
         public init(on screens: Set<String>, press button: Button) {
             self.screens = screens
             self.action = .press(button)
@@ -43,10 +46,21 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     /// Buttons pressed, for measuring how much work a visit is.
     public private(set) var pressCount = 0
 
-    public init(script: [Step]) {
+    /// Presses a button outside the process (e.g. on gpio-sim lines, so the kiosk's real
+    /// GPIO code sees kernel edges); nil: presses are this visitor's own button events.
+    public typealias Finger = @Sendable (Button) async throws -> Void
+    private let finger: Finger?
+    /// The presses that wait, one after another, and how many are still to be delivered.
+    private var pressing: Task<Void, Never>?
+    private var pendingPresses = 0
+    /// What went wrong with the finger, if anything (the kiosk then waits in vain).
+    public private(set) var fingerError: String?
+
+    public init(script: [Step], finger: Finger? = nil) {
         self.script = script
+        self.finger = finger
         (stream, continuation) = AsyncStream.makeStream(of: ButtonInput.self)
-        if script.isEmpty { continuation.finish() }
+        if script.isEmpty || finger != nil { continuation.finish() }
     }
 
     /// The shelter visit the sim board plays without a terminal: Spanish, read the
@@ -70,32 +84,57 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         Step(on: ["saved", "saved-offline"], press: .ok),
     ]
 
-    /// True once every step was played.
-    public var finished: Bool { next >= script.count }
+    /// True once every step was played and its press delivered.
+    public var finished: Bool { next >= script.count && pendingPresses == 0 }
 
     /// The step the visitor is waiting for, for a message when a visit stalls.
-    public var waitingFor: Step? { finished ? nil : script[next] }
+    public var waitingFor: Step? { next >= script.count ? nil : script[next] }
 
     public func show(_ content: ScreenContent) {
         screensSeen.append(content.id)
         guard next < script.count, script[next].screens.contains(content.id) else { return }
         switch script[next].action {
         case .press(let button):
+            let pause = script[next].pause
             next += 1
-            press(button)
+            press(button, after: pause)
         case .type(let text):
             guard let button = Self.nextButton(toType: text, on: content) else { return }
             if button == .ok, let keyboard = content.keyboard, keyboard.rows[keyboard.row][keyboard.column] == "✓" { next += 1 }
             press(button)
         }
-        if next == script.count { continuation.finish() }
+        if next == script.count, pendingPresses == 0 { continuation.finish() }
     }
 
-    private func press(_ button: Button) {
+    private func press(_ button: Button, after pause: Duration = .zero) {
         pressCount += 1
-        continuation.yield(.event(ButtonEvent(button, .press)))
-        continuation.yield(.event(ButtonEvent(button, .release)))
+        guard finger != nil || pause > .zero || pendingPresses > 0 else {
+            continuation.yield(.event(ButtonEvent(button, .press)))
+            continuation.yield(.event(ButtonEvent(button, .release)))
+            return
+        }
+        // Presses that wait (a pause, or a finger outside the process) run one after another.
+        pendingPresses += 1
+        let previous = pressing
+        pressing = Task {
+            await previous?.value
+            if pause > .zero { try? await Task.sleep(for: pause) }
+            await self.deliver(button)
+        }
     }
+
+    private func deliver(_ button: Button) async {
+        defer { pendingPresses -= 1 }
+        guard let finger else {
+            continuation.yield(.event(ButtonEvent(button, .press)))
+            continuation.yield(.event(ButtonEvent(button, .release)))
+            if next == script.count, pendingPresses == 1 { continuation.finish() }
+            return
+        }
+        do { try await finger(button) } catch { recordFingerError("\(button.rawValue): \(error)") }
+    }
+
+    private func recordFingerError(_ text: String) { fingerError = text }
 
     /// The button that brings the screen's keyboard one step closer to having typed `text`.
     public static func nextButton(toType text: String, on content: ScreenContent) -> Button? {

@@ -71,19 +71,35 @@ public struct ButtonContract: Sendable {
             if cleanActions != [.press, .release] { report.failures.append("clean press: expected press, release; got \(cleanActions)\(clean ? "" : " (no release)")") }
             report.notes.append("clean press: \(collector.faults.count) faults seen")
 
-            // 2. Chatter ending pressed, then a clean release.
-            collector.reset()
-            for edge in 0..<chatterEdges {
-                try await actuator.set(button, pressed: edge % 2 == 0)
+            // 2. Chatter ending pressed, then a clean release. Chatter means every edge
+            // within the debounce window; a burst the actuator could not make that fast (a
+            // loaded VM pausing between two writes) is two real presses, so it is retried,
+            // not judged.
+            var judged = false
+            for attempt in 1...3 where !judged {
+                collector.reset()
+                let burstStart = ContinuousClock.now
+                for edge in 0..<chatterEdges {
+                    try await actuator.set(button, pressed: edge % 2 == 0)
+                }
+                if chatterEdges % 2 == 0 { try await actuator.set(button, pressed: true) }
+                let burst = burstStart.duration(to: .now)
+                try await actuator.hold(timing.debounce * 3)
+                try await actuator.set(button, pressed: false)
+                _ = await collector.waitFor(button, .release, within: patience)
+                try await actuator.hold(timing.debounce * 3)
+                if burst >= timing.debounce {
+                    report.notes.append("chatter attempt \(attempt): the burst took \(burst), longer than the debounce window; retried")
+                    continue
+                }
+                judged = true
+                let chatterActions = collector.actions(of: button)
+                if chatterActions != [.press, .release] {
+                    report.failures.append("chatter of \(chatterEdges) edges: expected exactly press, release; got \(chatterActions)")
+                }
             }
-            if chatterEdges % 2 == 0 { try await actuator.set(button, pressed: true) }
-            try await actuator.hold(timing.debounce * 3)
-            try await actuator.set(button, pressed: false)
-            _ = await collector.waitFor(button, .release, within: patience)
-            try await actuator.hold(timing.debounce * 3)
-            let chatterActions = collector.actions(of: button)
-            if chatterActions != [.press, .release] {
-                report.failures.append("chatter of \(chatterEdges) edges: expected exactly press, release; got \(chatterActions)")
+            if !judged {
+                report.failures.append("chatter: the actuator could not make \(chatterEdges) edges within the debounce window \(timing.debounce) in 3 attempts")
             }
 
             // 3. Long press with auto-repeat.

@@ -110,6 +110,26 @@ public final class LibGPIODLines: GPIOLineSet {
         return try PanelCall.perform("gpiod_line_get_value", device: "\(chipName) line \(offset)") { gpiod_line_get_value(entry.line) } == 1
     }
 
+    /// The consumer that holds each of `offsets` on `chip` (nil: the line is free), as the
+    /// kernel's line info says. A test's finger waits for the kiosk to hold its lines, since
+    /// an edge before the request is lost, as a real press would be.
+    public static func consumers(chip: String, offsets: [Int]) throws(PanelError) -> [Int: String?] {
+        guard let handle = gpiod_chip_open_lookup(chip) else {
+            throw PanelError(operation: "gpiod_chip_open_lookup", device: chip, errno: Glibc.errno,
+                             detail: "no GPIO chip with this name, path or label; check the board profile's buttons.chip")
+        }
+        defer { gpiod_chip_close(handle) }
+        var result: [Int: String?] = [:]
+        for offset in offsets {
+            guard let line = gpiod_chip_get_line(handle, UInt32(offset)) else {
+                throw PanelError(operation: "gpiod_chip_get_line", device: "\(chip) line \(offset)", errno: Glibc.errno)
+            }
+            _ = gpiod_line_update(line)
+            result[offset] = gpiod_line_is_used(line) ? gpiod_line_consumer(line).map { String(cString: $0) } ?? "" : nil
+        }
+        return result
+    }
+
     /// The opener for ``GPIOButtons`` that uses libgpiod.
     public static let opener: GPIOLineOpener = { (chip: String, offsets: [Int], consumer: String) throws(PanelError) -> any GPIOLineSet in
         try LibGPIODLines(chip: chip, offsets: offsets, consumer: consumer)

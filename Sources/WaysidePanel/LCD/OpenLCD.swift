@@ -80,36 +80,79 @@ public struct OpenLCDEncoder: Sendable {
     /// the geometry and all glyphs again.
     public mutating func invalidate() { loaded = nil }
 
-    /// The rows of text for `content`, fitted to the display: the title, then the choices
-    /// around the selected one (marked `>`), or the prompt lines; the footer on the last row
-    /// of a 4-row display when there is room.
-    public func rows(for content: ScreenContent) -> [String] {
-        var rows = [content.title]
-        let body: [String]
+    /// The rows of text for `content`'s first page (see ``pages(for:)``).
+    public func rows(for content: ScreenContent) -> [String] { pages(for: content)[0] }
+
+    /// The pages of rows that show `content` on this display. Every page starts with the
+    /// title. Choices scroll around the selected one and an entry shows its prompt and
+    /// what was typed: one page each. Prompt lines are wrapped at word boundaries and
+    /// split into as many pages as they need, so nothing is cut off: a 40-letter line
+    /// holding a confirmation code must reach a 16x2 display whole. The footer takes the
+    /// last row of a 4-row display when there is one.
+    public func pages(for content: ScreenContent) -> [[String]] {
+        let title = content.title
         if !content.choices.isEmpty {
             let selected = content.selectedChoice ?? 0
             let marked = content.choices.enumerated().map { ($0.offset == selected ? ">" : " ") + $0.element }
             let room = geometry.rows - 1
             let first = max(0, min(selected - room / 2, marked.count - room))
-            body = Array(marked.dropFirst(first).prefix(room))
-        } else if let entry = content.entry {
-            body = Array(content.lines.prefix(max(0, geometry.rows - 2))) + [entry + "_"]
-        } else {
-            body = content.lines
+            return [[title] + Array(marked.dropFirst(first).prefix(room))]
         }
-        rows += body
-        if rows.count < geometry.rows, !content.footer.isEmpty, geometry.rows > 2 {
-            while rows.count < geometry.rows - 1 { rows.append("") }
-            rows.append(content.footer)
+        if let entry = content.entry {
+            let body = Array(content.lines.prefix(max(0, geometry.rows - 2))) + [entry + "_"]
+            return [Array(([title] + body).prefix(geometry.rows))]
         }
-        return Array(rows.prefix(geometry.rows))
+        let withFooter = geometry.rows > 2 && !content.footer.isEmpty
+        let room = max(1, geometry.rows - 1 - (withFooter ? 1 : 0))
+        let wrapped = content.lines.flatMap { Self.wrap($0, width: geometry.columns) }
+        var pages: [[String]] = []
+        var start = 0
+        repeat {
+            var rows = [title] + wrapped[start..<min(start + room, wrapped.count)]
+            if withFooter {
+                while rows.count < geometry.rows - 1 { rows.append("") }
+                rows.append(content.footer)
+            }
+            pages.append(Array(rows.prefix(geometry.rows)))
+            start += room
+        } while start < wrapped.count
+        return pages
+    }
+
+    /// `text` in rows of at most `width` characters, broken between words where it can be
+    /// and inside a word longer than a row.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [text] }
+        var rows: [String] = []
+        var row = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            var word = Substring(word)
+            if !row.isEmpty, row.count + 1 + word.count <= width {
+                row += " " + word
+                continue
+            }
+            if !row.isEmpty { rows.append(row); row = "" }
+            while word.count > width {
+                rows.append(String(word.prefix(width)))
+                word = word.dropFirst(width)
+            }
+            row = String(word)
+        }
+        if !row.isEmpty || rows.isEmpty { rows.append(row) }
+        return rows
     }
 
     /// The bytes that show `content`: setup and glyph definitions when needed, clear,
     /// then each row at its DDRAM address.
-    public mutating func encode(_ content: ScreenContent) -> [UInt8] {
+    public mutating func encode(_ content: ScreenContent, page: Int = 0) -> [UInt8] {
+        let pages = pages(for: content)
+        return encode(rows: pages[min(max(page, 0), pages.count - 1)])
+    }
+
+    /// The bytes that show these rows.
+    public mutating func encode(rows: [String]) -> [UInt8] {
         var slots: [LCDGlyph] = []
-        let cellRows = rows(for: content).map { LCDText.cells($0, width: geometry.columns, slots: &slots) }
+        let cellRows = rows.map { LCDText.cells($0, width: geometry.columns, slots: &slots) }
         var bytes: [UInt8] = []
         var held = loaded ?? []
         if loaded == nil {

@@ -83,10 +83,12 @@ public actor SerialLCD: Screen {
     /// Bytes not sent because the port would have blocked.
     public private(set) var droppedBytes = 0
 
-    public init(port: any SerialPortIO, geometry: LCDGeometry, name: String = "serial LCD") {
+    public init(port: any SerialPortIO, geometry: LCDGeometry, name: String = "serial LCD",
+                pageInterval: Duration = .seconds(3)) {
         self.name = name
         self.port = port
         self.encoder = OpenLCDEncoder(geometry: geometry)
+        self.pageInterval = pageInterval
     }
 
     /// Opens `device` at `baud` for a `geometry` display.
@@ -99,8 +101,42 @@ public actor SerialLCD: Screen {
                          name: "serial LCD \(device)")
     }
 
+    /// How long each page of a screen that needs several stays up.
+    public let pageInterval: Duration
+    /// Turns the pages of the current screen; replaced by the next screen.
+    private var pageTurner: Task<Void, Never>?
+
     public func show(_ content: ScreenContent) async throws {
-        let bytes = encoder.encode(content)
+        pageTurner?.cancel()
+        pageTurner = nil
+        let pages = encoder.pages(for: content)
+        try write(encoder.encode(rows: pages[0]))
+        guard pages.count > 1 else { return }
+        // A screen longer than the display turns its pages until the next screen comes,
+        // so a person reads all of it (the confirmation code included) without a button.
+        let interval = pageInterval
+        pageTurner = Task { [weak self] in
+            var page = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, let self else { return }
+                page = (page + 1) % pages.count
+                await self.turn(to: pages[page])
+            }
+        }
+    }
+
+    private func turn(to rows: [String]) {
+        guard !Task.isCancelled else { return }
+        // A failed page turn is the same fault the next screen will report; nothing to do here.
+        try? write(encoder.encode(rows: rows))
+    }
+
+    /// Pages a long screen has turned, for tests.
+    public private(set) var pageTurns = 0
+
+    private func write(_ bytes: [UInt8]) throws {
+        if pageTurner != nil { pageTurns += 1 }
         let written: Int
         do throws(PanelError) {
             written = try port.writeNow(bytes)

@@ -2,6 +2,7 @@
 #   . /hil/lib.sh
 # The environment already names the devices (from /run/hil.env):
 #   HIL_CAMERA, HIL_VIDEO_OUT   vivid capture and output nodes
+#   HIL_LOOPBACK                a v4l2loopback node (frames written to it are captured)
 #   HIL_GPIOCHIP, HIL_GPIO_SIM  the gpio-sim chip and its sysfs directory
 #   HIL_BUTTONS                 the chip's line names, offset order
 #   HIL_FB, HIL_LCD             /dev/fb0, /dev/ttyS1 (the serial LCD)
@@ -19,6 +20,10 @@
 #                              guest reaches the host as 10.0.2.2)
 #   tcp-expect PORT HEX        the host received these bytes on that port
 #   intake-start               the real wayside-intake on the host ("port N token T")
+#   inject-face NAME W H       play a person stepping in front of the camera (YUYV)
+#   models                     put the face models in the share (answers their path)
+#   intake-submissions         what the intake this test started stored ("submissions N photos N
+#                              templates N codes C1,C2")
 hil_host() {
   _id=$$-$RANDOM
   _timeout=${HIL_HOST_TIMEOUT:-60}
@@ -43,3 +48,6 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
+
+# hex TEXT: the bytes of TEXT in lowercase hex, for serial-expect.
+hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
