@@ -249,8 +249,8 @@ public enum LivenessEvaluation {
     }
 
     /// Tracks a face-box grid through windows of each sequence and scores planarity.
-    /// NUAA kept every 4th frame, so points that jump further than the tracker's search
-    /// are lost rather than mis-tracked.
+    /// NUAA kept frames far apart (numbers 20-30 apart in the moving attacks), so points
+    /// that jump further than the tracker's search are lost rather than mis-tracked.
     static func sequencePlanarity(_ frames: [NUAAFrame], boxes: [String: PixelRect], root: String,
                                   progress: @escaping @Sendable (String, Int, Int) -> Void) throws -> [SequencePlanarity] {
         let bySequence = Dictionary(grouping: frames.filter { boxes[$0.path] != nil }, by: \.sequence)
