@@ -114,7 +114,14 @@ let package = Package(
         ),
         .target(
             name: "WaysideFace",
-            dependencies: ["WaysideCore", "WaysideDevices", "CFaceShim"],
+            dependencies: ["WaysideCore", "WaysideDevices", "WaysideLiveness", "CFaceShim"],
+            swiftSettings: strict
+        ),
+        // Liveness (issue 9): head pose, the active challenge, planarity, texture features and
+        // their classifier. Pure maths on landmarks and luma: no C module, so its tests build fast.
+        .target(
+            name: "WaysideLiveness",
+            dependencies: ["WaysideCore"],
             swiftSettings: strict
         ),
         // Templates, galleries, 1:1 and 1:N search, calibrated thresholds, decision policy (issue 7).
@@ -196,7 +203,7 @@ let package = Package(
             name: "waysidectl",
             dependencies: [
                 "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysidePanel", "WaysideFace", "WaysideMatch",
-                "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
+                "WaysideLiveness", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -256,7 +263,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WaysideFaceTests",
-            dependencies: ["WaysideFace", "WaysideDevices", "CFaceShim"],
+            dependencies: ["WaysideFace", "WaysideDevices", "WaysideLiveness", "WaysideCore", "CFaceShim"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WaysideLivenessTests",
+            dependencies: ["WaysideLiveness", "WaysideCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -49,6 +49,17 @@ public struct CameraProfile: Sendable, Equatable {
     public var framesPerSecond: Int
     /// For stand-ins: start over at the end instead of finishing.
     public var loop: Bool
+    /// What proves a live person is in front of the camera before the photo is kept.
+    public var liveness: Liveness
+
+    /// The liveness check a board runs (docs/liveness.md).
+    public enum Liveness: String, Sendable, CaseIterable {
+        /// None: the photo is kept once it passes the quality gate (stand-in cameras
+        /// that play still images, test-pattern cameras).
+        case off
+        /// The random head-movement challenge after the quality gate.
+        case challenge
+    }
 }
 
 /// The buttons, or what stands in for them.

@@ -204,7 +204,8 @@ private struct TableReader {
             height: try cameraTable.int("height", default: 480, in: 16...4320),
             format: try cameraTable.choice("format", default: .any),
             framesPerSecond: try cameraTable.int("fps", default: 15, in: 1...240),
-            loop: try cameraTable.bool("loop", default: true))
+            loop: try cameraTable.bool("loop", default: true),
+            liveness: try cameraTable.choice("liveness", default: .off))
         try cameraTable.finish()
 
         guard var buttonTable = try subtable("buttons") else { throw fail("buttons", "is missing") }

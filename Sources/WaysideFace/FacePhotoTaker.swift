@@ -1,6 +1,7 @@
 import Foundation
 import WaysideCore
 import WaysideDevices
+import WaysideLiveness
 
 /// A ``PhotoTaker`` with a face engine: finds the face in the camera's frames, guides the
 /// person until the quality gate passes, meters a V4L2 camera's exposure on the face, and
@@ -8,19 +9,28 @@ import WaysideDevices
 ///
 /// Guidance is spoken through catalog keys (`capture.closer`, ...), once each time it
 /// changes, so a person hears what to do, not the same sentence ten times a second.
+///
+/// With ``liveness`` set, the photo is returned only after the person has also passed a
+/// random head-movement challenge (docs/liveness.md) with the same face as the photo's;
+/// a failed challenge fails the attempt like any other, and the flow retries or offers help.
 public struct FacePhotoTaker: PhotoTaker {
     /// How long one attempt may take before the flow is told it failed (it then retries
     /// or moves on without a photo; the person is never stuck in front of the camera).
     public var attemptTimeout: Duration
     /// The quality gate a face must pass.
     public var gate: QualityGate
+    /// The liveness check after the gate; nil for none.
+    public var liveness: LivenessOptions?
     private let engine: SharedFaceEngine
 
-    /// Takes the engine (models loaded once, at start); `attemptTimeout` bounds each attempt.
-    public init(engine: DlibFaceEngine, gate: QualityGate = .kiosk, attemptTimeout: Duration = .seconds(20)) {
+    /// Takes the engine (models loaded once, at start); `attemptTimeout` bounds each
+    /// attempt, the liveness challenge included.
+    public init(engine: DlibFaceEngine, gate: QualityGate = .kiosk, attemptTimeout: Duration = .seconds(20),
+                liveness: LivenessOptions? = nil) {
         self.engine = SharedFaceEngine(engine)
         self.gate = gate
         self.attemptTimeout = attemptTimeout
+        self.liveness = liveness
     }
 
     /// The catalog key that tells a person how to fix `advice`.
@@ -43,20 +53,35 @@ public struct FacePhotoTaker: PhotoTaker {
     }
 
     public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto {
-        let engine = engine, gate = gate, timeout = attemptTimeout
+        let engine = engine, gate = gate, timeout = attemptTimeout, liveness = liveness
         return try await withThrowingTaskGroup(of: CapturedPhoto?.self) { group in
             group.addTask {
                 var lastKey: String?
                 var previous: DetectedFace?
+                var pending: (photo: CapturedPhoto, check: LivenessRun)?
                 let codec = try JPEGCodec()
                 for await event in camera.events() {
                     guard case .frame(let frame) = event, frame.isWellFormed else { continue }
+                    if var current = pending {
+                        // The photo is taken; the challenge runs on the frames after it.
+                        guard let seen = try? engine.observe(frame, descriptor: current.check.wantsDescriptor,
+                                                             texture: current.check.options.texture) else { continue }
+                        switch current.check.step(seen) {
+                        case .passed: return current.photo
+                        case .failed(let failure): throw failure
+                        case .say(let key):
+                            pending = current
+                            if let key { await guidance(key) }
+                        }
+                        continue
+                    }
                     // A frame the engine cannot read is skipped: the next one may be fine.
                     guard let verdict = try? engine.judge(frame, gate: gate, previous: &previous, codec: codec) else { continue }
                     switch verdict {
                     case .photo(let photo, let box):
                         if let v4l2 = camera as? V4L2Camera { await v4l2.meter(on: box, of: frame) }
-                        return photo
+                        guard let liveness else { return photo }
+                        pending = (photo, LivenessRun(options: liveness, reference: photo.template?.values))
                     case .guidance(let key, let box):
                         if let box, let v4l2 = camera as? V4L2Camera { await v4l2.meter(on: box, of: frame) }
                         if key != lastKey {
@@ -115,6 +140,30 @@ final class SharedFaceEngine: @unchecked Sendable {
             jpeg = Data(try codec.encode(rgb))
         }
         return .photo(CapturedPhoto(jpeg: jpeg, template: template, faceBox: face.box), metering: assessment.meteringBox)
+    }
+
+    /// What the liveness check needs from one frame.
+    struct LivenessObservation: Equatable {
+        var landmarks: [Point2]?
+        var descriptor: [Float]?
+        var textureScore: Double?
+    }
+
+    /// Detects the person's face and reads what the liveness check needs from it.
+    func observe(_ frame: Frame, descriptor: Bool, texture: TextureClassifier?) throws -> LivenessObservation {
+        lock.lock()
+        defer { lock.unlock() }
+        let image = try RGBImage(frame: frame)
+        guard let face = FaceChoice.nearestCentre(try engine.detect(in: image), width: image.width, height: image.height) else {
+            return LivenessObservation()
+        }
+        var seen = LivenessObservation(landmarks: face.landmarks)
+        if descriptor { seen.descriptor = try engine.descriptor(of: face, in: image).values }
+        if let texture {
+            let luma = try LumaImage(width: image.width, height: image.height, pixels: Self.luma(image))
+            seen.textureScore = try texture.attackScore(try TextureFeatures.extract(from: luma, box: face.box))
+        }
+        return seen
     }
 
     /// BT.601 luma of an RGB image, for the gate's exposure measures.

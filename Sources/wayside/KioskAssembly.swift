@@ -118,8 +118,12 @@ struct KioskAssembly {
 
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
         // The models load beside the kiosk, so its first screen (and READY=1) does not wait for them.
+        // With `[camera] liveness = "challenge"` the photo is kept only after the random
+        // head-movement challenge; the texture check is not run on the kiosk (its false rejects
+        // differ 1.70x between groups on UTKFace, docs/liveness.md).
+        let liveness = profile.camera.liveness == .challenge ? LivenessOptions() : nil
         let photoTaker = FaceEngineLoader(logger: logger, fallback: FirstFramePhotoTaker()) {
-            FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live))
+            FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live), liveness: liveness)
         }
         services = uplink.services + [photoTaker]
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),

@@ -2,11 +2,36 @@ import ArgumentParser
 import Foundation
 import WaysideFace
 
-/// `waysidectl eval`: run the face engine over the shared data sets and write
-/// a report (JSON, DET curve, per-group bar chart).
+/// `waysidectl eval`: the face engine (the default, `eval face`) or the
+/// liveness check (`eval liveness`).
+///
+/// The face evaluation is a default subcommand rather than the parent's own
+/// run: options of a parent are also accepted after a subcommand's name, so a
+/// parent `--output` would swallow `eval liveness --output`.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
+        abstract: "Evaluate the face engine (default) or the liveness check on the shared data sets.",
+        subcommands: [EvalFace.self, EvalLiveness.self],
+        defaultSubcommand: EvalFace.self)
+
+    /// `../shared/data` relative to the project root (the current folder, or the
+    /// folder holding Package.swift above it).
+    static func defaultDataRoot() -> String {
+        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        for _ in 0..<6 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { break }
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("../shared/data").standardized.path
+    }
+}
+
+/// `waysidectl eval [face]`: run the face engine over the shared data sets and write
+/// a report (JSON, DET curve, per-group bar chart).
+struct EvalFace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "face",
         abstract: "Evaluate the face engine on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.")
 
     @Option(help: "Folder with lfw/, nuaa/, utkface/ (default: ../shared/data from the project root).")
@@ -31,7 +56,7 @@ struct Eval: ParsableCommand {
     var noCache = false
 
     func run() throws {
-        let root = data ?? Self.defaultDataRoot()
+        let root = data ?? Eval.defaultDataRoot()
         let cache = noCache ? nil : FaceModelFiles.cacheDirectory()
         let run = EvaluationRun(dataRoot: root, cacheDirectory: cache, workers: workers,
                                 datasets: dataset.isEmpty ? EvaluationRun.Dataset.allCases : dataset,
@@ -43,17 +68,6 @@ struct Eval: ParsableCommand {
         let files = try EvaluationRun.write(report, to: output)
         Self.summarise(report)
         print("wrote \(files.joined(separator: ", "))")
-    }
-
-    /// `../shared/data` relative to the project root (the current folder, or the
-    /// folder holding Package.swift above it).
-    static func defaultDataRoot() -> String {
-        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for _ in 0..<6 {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { break }
-            dir.deleteLastPathComponent()
-        }
-        return dir.appendingPathComponent("../shared/data").standardized.path
     }
 
     static func summarise(_ r: EvaluationReport) {

@@ -16,6 +16,7 @@ struct Waysidectl: AsyncParsableCommand {
             Bench.self,
             Eval.self,
             Calibrate.self,
+            Train.self,
             CameraTool.self,
             PanelTool.self,
             EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,

@@ -54,6 +54,26 @@ url = "https://intake.example"
         #expect(profile.intake.isEmbedded)
     }
 
+    @Test func livenessIsOffOnShippedBoardsAndCanBeTurnedOn() throws {
+        // Off until measured on real people (docs/liveness.md); the stand-ins and vivid have
+        // no one to turn their head at all.
+        for name in ["laptop", "raspberry-pi-4", "sim", "qemu-x86_64"] {
+            #expect(try loader.load(name).camera.liveness == .off, "\(name)")
+        }
+        let on = validProfile.replacingOccurrences(of: "path = \"/dev/video0\"", with: "path = \"/dev/video0\"\nliveness = \"challenge\"")
+        #expect(try loader.parse(on, file: "t.toml").camera.liveness == .challenge)
+    }
+
+    @Test func anUnknownLivenessModeIsRefusedWithTheChoices() {
+        let text = validProfile.replacingOccurrences(of: "path = \"/dev/video0\"", with: "path = \"/dev/video0\"\nliveness = \"blink\"")
+        #expect(throws: (any Error).self) { try loader.parse(text, file: "t.toml") }
+        do {
+            _ = try loader.parse(text, file: "t.toml")
+        } catch {
+            #expect("\(error)".contains("camera.liveness") && "\(error)".contains("challenge"), "\(error)")
+        }
+    }
+
     @Test func raspberryPiMapsEveryButtonToItsOwnLine() throws {
         let profile = try loader.load("raspberry-pi-4")
         #expect(profile.buttons.lines.count == Button.allCases.count)

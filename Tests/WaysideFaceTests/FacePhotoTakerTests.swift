@@ -3,6 +3,7 @@ import Testing
 import WaysideCore
 import WaysideDevices
 import WaysideFace
+import WaysideLiveness
 
 /// Collects the guidance keys a photo attempt reported.
 private actor GuidanceLog {
@@ -68,6 +69,46 @@ struct FacePhotoTakerTests {
         let log = GuidanceLog()
         await #expect(throws: DeviceFault.self) { try await taker.takePhoto(from: camera) { await log.add($0) } }
         #expect(await log.keys == ["capture.noFace"], "guidance is said when it changes, not on every frame")
+    }
+
+    @Test(.enabled(if: Fixtures.samplesPresent, Comment(rawValue: Fixtures.samplesMissing)))
+    func aStillPhotoPassesTheGateButFailsTheChallenge() async throws {
+        // A photograph held in front of the camera: every frame the same face, never moving.
+        let images = try folder(with: [Fixtures.samples + "/obama.jpg"])
+        defer { try? FileManager.default.removeItem(atPath: images) }
+        let camera = ImageFolderCamera(path: images, framesPerSecond: 15, loop: true, clock: ContinuousClock())
+        let taker = FacePhotoTaker(engine: try DlibFaceEngine(models: Fixtures.models), attemptTimeout: .seconds(40),
+                                   liveness: LivenessOptions())
+        let log = GuidanceLog()
+        do {
+            _ = try await taker.takePhoto(from: camera) { await log.add($0) }
+            Issue.record("a still photo passed the liveness challenge")
+        } catch let failure as LivenessCheckFailed {
+            // Either it never moved when asked, or (were the photo not frontal) it never faced the camera.
+            let reason = try #require(failure.challenge)
+            switch reason {
+            case .tooSlow, .noFrontalFace: break
+            default: Issue.record("unexpected reason \(reason)")
+            }
+            let keys = await log.keys
+            if case .tooSlow(let move) = reason {
+                // The person was told to hold still, then what to do.
+                #expect(keys.contains("capture.holdStill"))
+                #expect(keys.last == LivenessOptions.catalogKey(for: .move(move)))
+            }
+        }
+    }
+
+    @Test func everyChallengeInstructionHasAKeyInEveryCatalog() throws {
+        let catalog = try MessageCatalog.bundled()
+        let instructions: [ChallengeInstruction] = [.faceCamera, .holdStill, .backToCentre] + ChallengeMove.allCases.map { .move($0) }
+        for key in instructions.compactMap(LivenessOptions.catalogKey(for:)) {
+            #expect(catalog.referenceKeys.contains(key), "no English text for \(key)")
+            for language in catalog.languages {
+                #expect(!catalog.missingKeys(in: language.tag).contains(key), "\(language.tag) lacks \(key)")
+            }
+        }
+        #expect(LivenessOptions.catalogKey(for: .passed) == nil)
     }
 
     @Test func everyAdviceHasAKeyInEveryCatalog() throws {

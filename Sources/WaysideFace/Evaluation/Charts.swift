@@ -3,7 +3,8 @@ import Foundation
 /// Small hand-written SVG charts for the evaluation report.
 public enum Charts {
     /// A DET curve (FNMR against FMR, both on log axes) with one line per series.
-    public static func det(_ series: [(name: String, points: [OperatingPoint])], title: String) -> String {
+    public static func det(_ series: [(name: String, points: [OperatingPoint])], title: String,
+                           xLabel: String = "false match rate (FMR)", yLabel: String = "false non-match rate (FNMR)") -> String {
         let w = 640.0, h = 480.0, left = 70.0, right = 20.0, top = 40.0, bottom = 60.0
         let xMin = -6.0, xMax = 0.0, yMin = -3.0, yMax = 0.0
         func x(_ v: Double) -> Double { left + (log10(max(v, 1e-6)) - xMin) / (xMax - xMin) * (w - left - right) }
@@ -19,8 +20,8 @@ public enum Charts {
             s += line(left, py, w - right, py, "#ddd")
             s += text(left - 6, py + 4, "1e\(Int(e))", anchor: "end")
         }
-        s += text((left + w - right) / 2, h - 15, "false match rate (FMR)", anchor: "middle")
-        s += "<text x=\"18\" y=\"\((top + h - bottom) / 2)\" transform=\"rotate(-90 18 \((top + h - bottom) / 2))\" text-anchor=\"middle\" font-size=\"13\">false non-match rate (FNMR)</text>\n"
+        s += text((left + w - right) / 2, h - 15, escape(xLabel), anchor: "middle")
+        s += "<text x=\"18\" y=\"\((top + h - bottom) / 2)\" transform=\"rotate(-90 18 \((top + h - bottom) / 2))\" text-anchor=\"middle\" font-size=\"13\">\(escape(yLabel))</text>\n"
         let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
         for (k, item) in series.enumerated() {
             let colour = colours[k % colours.count]
