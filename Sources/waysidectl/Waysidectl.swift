@@ -16,6 +16,8 @@ struct Waysidectl: AsyncParsableCommand {
             Bench.self,
             Eval.self,
             Calibrate.self,
+            Train.self,
+            EvalComparison.self,
             CameraTool.self,
             PanelTool.self,
             EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,
