@@ -170,7 +170,9 @@ public struct ComparisonBackendFile: Sendable, Codable, Equatable {
                              detail: "file not found; run 'waysidectl train comparison' to produce it")
         }
         let file: ComparisonBackendFile
-        do { file = try JSONDecoder().decode(ComparisonBackendFile.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = Self.nonFinite
+        do { file = try decoder.decode(ComparisonBackendFile.self, from: data) } catch {
             throw MatchError(code: .badFormat, operation: op, file: path,
                              detail: "not a comparison back-end file (expected the JSON 'waysidectl train comparison' writes): \(error)")
         }
@@ -185,10 +187,23 @@ public struct ComparisonBackendFile: Sendable, Codable, Equatable {
         return (file, try file.backend(file: path))
     }
 
+    /// A candidate with no false match at all in a group has an unbounded ratio: JSON has no
+    /// infinity, so it is written as the string "inf".
+    static let nonFinite = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
     /// Writes the file (sorted keys, so re-runs diff cleanly).
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite.encoding
         try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+extension JSONDecoder.NonConformingFloatDecodingStrategy {
+    /// The matching encoding strategy.
+    var encoding: JSONEncoder.NonConformingFloatEncodingStrategy {
+        .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     }
 }
