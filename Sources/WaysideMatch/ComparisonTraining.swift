@@ -173,7 +173,7 @@ public struct ComparisonTrainer: Sendable {
     /// The rule that picks the candidate, in words (written into the file).
     public var selectionRule: String {
         "on the validation identities, at the threshold set for FMR \(selectionFMR) on the fit identities: the smallest worst-group "
-            + "FMR ratio (max of measured/target and target/measured, over groups with at least 3 expected false matches), "
+            + "FMR ratio (max of measured/target and target/measured, over groups with at least 3 expected false matches; no false match counts as half of one), "
             + "among candidates whose LFW validation FNMR at FMR 1e-4 is within 1 point of the folded cosine's; ties to the smaller cohort"
     }
 
@@ -249,7 +249,7 @@ public struct ComparisonTrainer: Sendable {
             let pooled = fitScores.values.flatMap(\.impostor).sorted(by: >)
             let t = MatchCalibration.operatingPoint(targetFMR: selectionFMR, impostorDescending: pooled, genuineAscending: []).threshold
             let valOffsets = valFaces.offsets(k: k)
-            var groupFMR: [String: Double] = [:]
+            var groupFMR: [String: Double] = [:], pairCounts: [String: Int] = [:]
             var lfwFNMR = 1.0, nuaaFNMR = 1.0
             for (name, idx) in Self.groups(of: valFaces) {
                 let (genuine, impostor) = valFaces.pairScores(idx, offsets: valOffsets, meanOffset: mean)
@@ -261,8 +261,16 @@ public struct ComparisonTrainer: Sendable {
                 if name == "nuaa" { nuaaFNMR = Double(genuine.filter { Double($0) < t }.count) / Double(max(1, genuine.count)) }
                 guard Double(impostor.count) * selectionFMR >= 3 else { continue }
                 groupFMR[name] = Double(impostor.filter { Double($0) >= t }.count) / Double(impostor.count)
+                pairCounts[name] = impostor.count
             }
-            let worst = groupFMR.values.map { fmr in fmr <= 0 ? Double.infinity : max(fmr / selectionFMR, selectionFMR / fmr) }.max() ?? .infinity
+            // A group with no false match at all counts as half of one (a continuity
+            // correction): "none" in 5,000 pairs is not evidence of FMR 0, and an infinite
+            // ratio would make every candidate tie.
+            let worst = groupFMR.map { name, fmr in
+                let floor = 0.5 / Double(max(1, pairCounts[name] ?? 1))
+                let f = max(fmr, floor)
+                return max(f / selectionFMR, selectionFMR / f)
+            }.max() ?? .infinity
             figures.append(CandidateFigures(name: k == 0 ? "folded cosine" : "cohort-offset-k\(k)", cohortTopK: k,
                                             worstGroupRatio: worst, groupFMR: groupFMR, lfwValidationFNMR: lfwFNMR,
                                             nuaaValidationFNMR: nuaaFNMR))
@@ -304,6 +312,8 @@ public struct ComparisonTrainer: Sendable {
         for f in figures {
             log(String(format: "candidate %-20@ worst group ratio %7.2f  LFW-val FNMR@1e-4 %5.2f%%  NUAA-val FNMR %5.2f%%",
                        f.name, f.worstGroupRatio, f.lfwValidationFNMR * 100, f.nuaaValidationFNMR * 100))
+            log("    validation FMR at the 1e-3 threshold: " + f.groupFMR.sorted { $0.key < $1.key }
+                .map { String(format: "%@ %.1e", $0.key, $0.value) }.joined(separator: ", "))
         }
         guard let chosen = choose(figures) else {
             throw MatchError(code: .calibration, operation: "train comparison back-end", detail: "no candidate passed the accuracy guard")
