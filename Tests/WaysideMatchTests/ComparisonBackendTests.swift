@@ -116,6 +116,28 @@ struct ComparisonBackendTests {
         }
     }
 
+    @Test func stationDecidesOnCalibratedScores() async throws {
+        let backend = try Self.handMade(topK: 2)
+        let impostor = (0..<100_000).map { Float($0) / 100_000 - 0.5 }
+        let calibration = try MatchCalibration(model: backend.model, genuine: [0.9, 0.95], impostor: impostor, targetFMR: 1e-3,
+                                               dataset: "even spread", command: "test")
+        var random = Support.Random(state: 21)
+        let people = (0..<12).map { _ in (id: UUID(), values: (0..<Self.d).map { _ in random.gaussian() }) }
+        let station = try StationMatcher(gallery: Gallery(model: backend.model), policy: try DecisionPolicy(calibration: calibration),
+                                         backend: backend, search: GallerySearch(parallel: false))
+        for p in people {
+            try await station.add(FaceTemplate(engine: Support.model.engine, modelVersion: Support.model.version, values: p.values), for: p.id)
+        }
+        let capture = people[3].values.map { $0 + 0.05 }
+        let decision = try await station.match(FaceTemplate(engine: Support.model.engine, modelVersion: Support.model.version, values: capture),
+                                               expected: people[3].id)
+        let expected = try backend.score(try backend.probe(descriptor: capture, model: Support.model),
+                                         try backend.galleryTemplate(descriptor: people[3].values, model: Support.model))
+        #expect(abs(decision.score - Double(expected)) < 1e-5)
+        #expect(decision.threshold == calibration.threshold.threshold)
+        #expect(decision.modelVersion == backend.model.version)
+    }
+
     @Test func fileRoundTripsAndBadFilesNameThemselves() throws {
         let trained = try Self.syntheticTraining(seed: 3, identities: 200)
         let path = Support.temporaryPath("backend.json")
