@@ -18,6 +18,9 @@ public struct GroupFalseMatches: Sendable, Codable, Equatable {
     /// True when the group has at least 3 expected false matches at the target (a ratio to
     /// the target means something only then).
     public var resolvesTarget: Bool
+    /// Raw cosine at the threshold the raw matcher ships with (Models/match-calibration.json),
+    /// when given: what a station without the back-end does today.
+    public var shippedRawFMR: Double?
     /// Measured FMR at nominal FMRs 1e-1 ... 1e-5 (the pictures' points), raw.
     public var rawCurve: [Double]
     /// The same, calibrated.
@@ -36,6 +39,8 @@ public struct ReportVerification: Sendable, Codable, Equatable {
     public var rawAtTrainedThreshold: OperatingPoint
     /// The calibrated one.
     public var calibratedAtTrainedThreshold: OperatingPoint
+    /// Raw FNMR at the shipped raw threshold, when given.
+    public var rawShippedFNMR: Double?
 }
 
 /// The report: raw cosine (today's matcher) against the calibrated back-end on the report
@@ -49,6 +54,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var rawThreshold: Double
     /// Calibrated threshold (from the back-end file).
     public var calibratedThreshold: Double
+    /// The shipped raw threshold, when given.
+    public var shippedRawThreshold: Double?
     /// Nominal FMRs of the curves.
     public var nominalFMR: [Double]
     /// Per group.
@@ -65,7 +72,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// Measures `backend` (from `file`) against the raw cosine. Training faces serve only to
     /// set the raw baseline's thresholds the way the back-end's were set; the figures come
     /// from report faces only.
-    public static func measure(_ samples: [ComparisonSample], file: ComparisonBackendFile, backend: ComparisonBackend) -> ComparisonReport {
+    public static func measure(_ samples: [ComparisonSample], file: ComparisonBackendFile, backend: ComparisonBackend,
+                               shippedRawThreshold: Double? = nil) -> ComparisonReport {
         let target = file.calibration.threshold.targetFMR
         let nominal = stride(from: -1.0, through: -5.0, by: -0.25).map { pow(10, $0) }
         let training = samples.filter { $0.role.isTraining }, report = samples.filter { $0.role == .report }
@@ -97,6 +105,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
                 group: name, impostorPairs: raw.impostor.count, rawFMR: rate(raw.impostor, rawT), calibratedFMR: rate(cal.impostor, calT),
                 rawFMRAt1e3: rate(raw.impostor, rawT3), calibratedFMRAt1e3: rate(cal.impostor, calT3),
                 resolvesTarget: Double(raw.impostor.count) * target >= 3,
+                shippedRawFMR: shippedRawThreshold.map { rate(raw.impostor, $0) },
                 rawCurve: rawNominal.map { rate(raw.impostor, $0) }, calibratedCurve: calNominal.map { rate(cal.impostor, $0) }))
             if !raw.genuine.isEmpty {
                 func point(_ g: [Float], _ i: [Float], _ t: Double) -> OperatingPoint {
@@ -107,7 +116,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
                     raw: VerificationMetrics(genuine: raw.genuine.map { -$0 }, impostor: raw.impostor.map { -$0 }),
                     calibrated: VerificationMetrics(genuine: cal.genuine.map { -$0 }, impostor: cal.impostor.map { -$0 }),
                     rawAtTrainedThreshold: point(raw.genuine, raw.impostor, rawT),
-                    calibratedAtTrainedThreshold: point(cal.genuine, cal.impostor, calT)))
+                    calibratedAtTrainedThreshold: point(cal.genuine, cal.impostor, calT),
+                    rawShippedFNMR: shippedRawThreshold.map { 1 - rate(raw.genuine, $0) }))
             }
         }
         func worst(_ values: [Double]) -> Double {
@@ -117,7 +127,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         var faces: [String: Int] = [:]
         for s in report { faces[s.source, default: 0] += 1 }
         return ComparisonReport(backend: backend.model.description, targetFMR: target, rawThreshold: rawT, calibratedThreshold: calT,
-                                nominalFMR: nominal, groups: groups, verification: verification,
+                                shippedRawThreshold: shippedRawThreshold, nominalFMR: nominal, groups: groups, verification: verification,
                                 worstRatioRaw: worst(resolved.map(\.rawFMR)), worstRatioCalibrated: worst(resolved.map(\.calibratedFMR)),
                                 faces: faces)
     }

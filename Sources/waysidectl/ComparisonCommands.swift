@@ -70,6 +70,9 @@ struct EvalComparison: ParsableCommand {
     @Option(help: "Where to write the report.")
     var output = "eval-report"
 
+    @Option(help: "The raw matcher's calibration, whose threshold is also reported per group (what ships without the back-end; skipped when absent).")
+    var rawCalibration = "Models/match-calibration.json"
+
     @Option(help: "Worker threads for descriptors the cache lacks.")
     var workers = 2
 
@@ -83,7 +86,9 @@ struct EvalComparison: ParsableCommand {
         bar.finish()
         for s in skipped { print("skipped \(s)") }
         ComparisonCommands.describe(samples)
-        let report = ComparisonReport.measure(samples, file: file, backend: loaded)
+        let shipped = FileManager.default.fileExists(atPath: rawCalibration)
+            ? try MatchCalibration.load(from: rawCalibration, for: LFWTemplates.model).threshold.threshold : nil
+        let report = ComparisonReport.measure(samples, file: file, backend: loaded, shippedRawThreshold: shipped)
         print("back-end \(report.backend)")
         print(String(format: "thresholds for FMR %.0e, set on the training pairs: raw cosine >= %.4f, calibrated >= %.4f",
                      report.targetFMR, report.rawThreshold, report.calibratedThreshold))
@@ -93,6 +98,13 @@ struct EvalComparison: ParsableCommand {
             let note = g.resolvesTarget ? "" : "  (fewer than 3 expected at the target: not resolved)"
             print(String(format: "%-28@ %9d  %.2e (%6.1fx)  %.2e (%6.2fx)  | %.2e, %.2e", g.group, g.impostorPairs, g.rawFMR, g.rawFMR / report.targetFMR,
                          g.calibratedFMR, g.calibratedFMR / report.targetFMR, g.rawFMRAt1e3, g.calibratedFMRAt1e3) + note)
+        }
+        if let t = report.shippedRawThreshold {
+            print(String(format: "raw cosine at the shipped threshold %.4f (%@, set on all LFW folds):", t, rawCalibration))
+            for g in report.groups { print(String(format: "  %-28@ FMR %.2e (%.1fx)", g.group, g.shippedRawFMR ?? 0, (g.shippedRawFMR ?? 0) / report.targetFMR)) }
+            for v in report.verification {
+                print(String(format: "  %@ FNMR at the shipped threshold: %.2f%%", v.dataset, (v.rawShippedFNMR ?? 0) * 100))
+            }
         }
         print(String(format: "worst group ratio (resolved groups): raw %.1fx, calibrated %.2fx", report.worstRatioRaw, report.worstRatioCalibrated))
         for v in report.verification {
