@@ -59,28 +59,44 @@ public actor StationMatcher {
     private var storage: Storage
     private let policy: DecisionPolicy
     private let search: GallerySearch
+    private let backend: ComparisonBackend?
 
     /// A matcher over today's gallery in memory. The calibration must be for its model.
-    public init(gallery: Gallery, policy: DecisionPolicy, search: GallerySearch = GallerySearch()) throws {
+    /// With a `backend`, the gallery holds that back-end's templates, captures are prepared
+    /// by it, and every score the policy sees is its calibrated score.
+    public init(gallery: Gallery, policy: DecisionPolicy, backend: ComparisonBackend? = nil,
+                search: GallerySearch = GallerySearch()) throws {
         try gallery.model.requireSame(as: policy.calibration.model, operation: "start matcher")
+        if let backend { try backend.model.requireSame(as: gallery.model, operation: "start matcher") }
         self.storage = .memory(gallery)
         self.policy = policy
         self.search = search
+        self.backend = backend
     }
 
     /// A matcher over a gallery file (opened writable so late registrations and removals
     /// apply in place). The calibration must be for the file's model.
-    public init(galleryFile path: String, policy: DecisionPolicy, search: GallerySearch = GallerySearch()) throws {
+    public init(galleryFile path: String, policy: DecisionPolicy, backend: ComparisonBackend? = nil,
+                search: GallerySearch = GallerySearch()) throws {
         let gallery = try MappedGallery(path: path, writable: true)
         try gallery.model.requireSame(as: policy.calibration.model, operation: "start matcher")
+        if let backend { try backend.model.requireSame(as: gallery.model, operation: "start matcher") }
         self.storage = .file(gallery)
         self.policy = policy
         self.search = search
+        self.backend = backend
+    }
+
+    /// The gallery form of a flow template: the back-end's when there is one.
+    private func galleryForm(_ template: FaceTemplate) throws -> MatchTemplate {
+        guard let backend else { return try MatchTemplate(template) }
+        return try backend.galleryTemplate(descriptor: template.values,
+                                           model: TemplateModel(engine: template.engine, version: template.modelVersion))
     }
 
     /// Adds or replaces an expected person's template (a late registration).
     public func add(_ template: FaceTemplate, for id: UUID) throws {
-        let matchTemplate = try MatchTemplate(template)
+        let matchTemplate = try galleryForm(template)
         switch storage {
         case .memory(var gallery):
             try gallery.add(matchTemplate, for: id)
@@ -110,17 +126,26 @@ public actor StationMatcher {
     /// capture's model differs from the gallery's or the person has no template: the flow
     /// answers either with the biographic path.
     public func match(_ template: FaceTemplate, expected: UUID) throws -> MatchDecision {
-        let probe = try MatchTemplate(template)
+        let probe: MatchTemplate, halfOffset: Float
+        if let backend {
+            let prepared = try backend.probe(descriptor: template.values,
+                                             model: TemplateModel(engine: template.engine, version: template.modelVersion))
+            (probe, halfOffset) = (prepared.template, prepared.halfOffset)
+        } else {
+            (probe, halfOffset) = (try MatchTemplate(template), 0)
+        }
         switch storage {
-        case .memory(let gallery): return try decide(probe, expected: expected, in: gallery)
-        case .file(let gallery): return try decide(probe, expected: expected, in: gallery)
+        case .memory(let gallery): return try decide(probe, halfOffset: halfOffset, expected: expected, in: gallery)
+        case .file(let gallery): return try decide(probe, halfOffset: halfOffset, expected: expected, in: gallery)
         }
     }
 
-    private func decide<G: SearchableGallery>(_ probe: MatchTemplate, expected: UUID, in gallery: G) throws -> MatchDecision {
-        let expectedScore = try search.verify(probe, against: expected, in: gallery)
+    /// `halfOffset` is the probe's share of the calibration (0 without a back-end): the
+    /// same for every gallery row, so it changes no ranking, only the scores the policy reads.
+    private func decide<G: SearchableGallery>(_ probe: MatchTemplate, halfOffset: Float, expected: UUID, in gallery: G) throws -> MatchDecision {
+        let expectedScore = try search.verify(probe, against: expected, in: gallery) - halfOffset
         let top = try search.topK(probe, k: 2, in: gallery)
-        let other = top.first { $0.id != expected }.map { (id: $0.id, score: $0.score) }
+        let other = top.first { $0.id != expected }.map { (id: $0.id, score: $0.score - halfOffset) }
         return policy.decide(expectedScore: expectedScore, bestOther: other)
     }
 }

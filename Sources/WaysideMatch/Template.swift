@@ -40,7 +40,8 @@ public struct MatchTemplate: Sendable, Equatable {
 
     /// Who made it.
     public var model: TemplateModel
-    /// Unit-length float32 descriptor, ``dimension`` values.
+    /// Unit-length float32 descriptor, ``dimension`` values (or a back-end's prepared form,
+    /// see ``init(model:prepared:)``).
     public private(set) var unit: [Float]
     /// The same descriptor as int8, `unit[i] ~= quantized[i] * scale`.
     public private(set) var quantized: [Int8]
@@ -72,6 +73,23 @@ public struct MatchTemplate: Sendable, Equatable {
         }
         self.model = model
         self.unit = descriptor.map { $0 / norm }
+        (self.quantized, self.scale) = Self.quantize(unit, largestCode: 127)
+        (self.probeCodes, self.probeScale) = Self.quantize(unit, largestCode: 63)
+    }
+
+    /// A template whose values a ``ComparisonBackend`` has already prepared (a projected,
+    /// offset-carrying form whose length is not 1): kept as given, only checked and
+    /// quantised, so a dot product with another prepared form is the back-end's score.
+    public init(model: TemplateModel, prepared values: [Float]) throws {
+        guard values.count == Self.dimension else {
+            throw MatchError(code: .badTemplate, operation: "make template",
+                             detail: "prepared form has \(values.count) values, this matcher compares \(Self.dimension)")
+        }
+        guard values.allSatisfy(\.isFinite), values.contains(where: { $0 != 0 }) else {
+            throw MatchError(code: .badTemplate, operation: "make template", detail: "prepared form holds NaN, infinity or only zeros")
+        }
+        self.model = model
+        self.unit = values
         (self.quantized, self.scale) = Self.quantize(unit, largestCode: 127)
         (self.probeCodes, self.probeScale) = Self.quantize(unit, largestCode: 63)
     }

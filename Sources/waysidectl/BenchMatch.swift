@@ -42,6 +42,9 @@ struct BenchMatch: ParsableCommand {
     @Flag(help: "Skip the numpy peer.")
     var noNumpy = false
 
+    @Option(help: "Calibrated comparison back-end timed against the raw search in the same run (skipped when the file is absent).")
+    var backend = "Models/comparison-backend.json"
+
     func run() throws {
         let sizeList = try sizes.split(separator: ",").map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 else {
@@ -57,6 +60,12 @@ struct BenchMatch: ParsableCommand {
         let probes = probeEntries.map(\.template)
         print("LFW: \(lfw.entries.count) templates; gallery takes \(galleryReal.count) (one per identity), \(probes.count) queries of other images of them")
         let numpy = noNumpy ? nil : try NumpyPeer.prepare(python: python, cache: cache)
+        var calibrated: CalibratedBench?
+        if FileManager.default.fileExists(atPath: backend) {
+            calibrated = try CalibratedBench(backendFile: backend, real: galleryReal.map(\.template), probes: probes)
+        } else {
+            print("no \(backend): the calibrated back-end is not timed (run 'waysidectl train comparison')")
+        }
         print("scan: \(sequential ? "one thread" : "\(threads) cores, chunks of 16384 rows"); k = \(k); int8 re-scores the best \(rerank) in float32; machine shared: figures are noisy")
         let search = GallerySearch(parallel: !sequential)
         // Also timed on one thread: on a machine shared with other work the second core may be
@@ -122,9 +131,13 @@ struct BenchMatch: ParsableCommand {
             print("top-1 same as exact float32: int8+rerank \(agreeI8)/\(probes.count), int8 alone \(agreeRaw)/\(probes.count); "
                   + "exact top-1 is the query's own identity in \(realHit)/\(probes.count)")
             print("memory per template: scanned \(128 + 4) B int8 / 512 B float32; in RAM (\(GalleryFile.bytesPerTemplate) B file, mapped)")
+            if let calibrated {
+                line += try calibrated.run(size: size, directory: directory, galleryReal: galleryReal, padding: padding,
+                                           rawGallery: gallery, search: search, k: k, rerank: rerank)
+            }
             summary.append(line + ", top-1 agreement \(agreeI8)/\(probes.count)")
         }
-        print("\nsummary (goal at 1M: <= 10 ms, >= 3x numpy, within 2x of the floor, same top-1):")
+        print("\nsummary (goal at 1M: <= 10 ms, >= 3x numpy, within 2x of the floor, same top-1; calibrated/raw < 1.5x):")
         for line in summary { print(line) }
     }
 

@@ -11,8 +11,8 @@ import WaysideFace
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate the face engine (default) or the liveness check on the shared data sets.",
-        subcommands: [EvalFace.self, EvalLiveness.self],
+        abstract: "Evaluate the face engine (default), the liveness check or the comparison back-end on the shared data sets.",
+        subcommands: [EvalFace.self, EvalLiveness.self, EvalComparison.self],
         defaultSubcommand: EvalFace.self)
 
     /// `../shared/data` relative to the project root (the current folder, or the

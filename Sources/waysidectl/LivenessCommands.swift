@@ -3,14 +3,6 @@ import Foundation
 import WaysideFace
 import WaysideLiveness
 
-/// `waysidectl train`: fit models the project ships as data.
-struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Train models shipped as data files.",
-        subcommands: [TrainLiveness.self])
-}
-
 /// `waysidectl train liveness`: the texture classifier on the NUAA training
 /// subjects, written with the command that made it.
 struct TrainLiveness: ParsableCommand {

@@ -84,3 +84,40 @@ public enum Charts {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 }
+
+extension Charts {
+    /// Measured FMR against the FMR the threshold was set for, both on log axes, one line
+    /// per group: a back-end that means the same for everyone keeps every line on the
+    /// diagonal (drawn dashed, with the 2x band either side dotted).
+    public static func fmrAgainstTarget(_ series: [(name: String, points: [(target: Double, measured: Double)])],
+                                        title: String) -> String {
+        let w = 720.0, h = 520.0, left = 70.0, right = 190.0, top = 40.0, bottom = 60.0
+        let low = -6.0, high = 0.0
+        func x(_ v: Double) -> Double { left + (log10(max(v, 1e-6)) - low) / (high - low) * (w - left - right) }
+        func y(_ v: Double) -> Double { top + (high - log10(max(v, 1e-6))) / (high - low) * (h - top - bottom) }
+        var s = svgHeader(w, h, title)
+        for e in stride(from: low, through: high, by: 1) {
+            s += line(x(pow(10, e)), top, x(pow(10, e)), h - bottom, "#ddd")
+            s += text(x(pow(10, e)), h - bottom + 18, "1e\(Int(e))", anchor: "middle")
+            s += line(left, y(pow(10, e)), w - right, y(pow(10, e)), "#ddd")
+            s += text(left - 6, y(pow(10, e)) + 4, "1e\(Int(e))", anchor: "end")
+        }
+        s += text((left + w - right) / 2, h - 15, "target FMR (threshold set on the training pairs)", anchor: "middle")
+        s += "<text x=\"18\" y=\"\((top + h - bottom) / 2)\" transform=\"rotate(-90 18 \((top + h - bottom) / 2))\" text-anchor=\"middle\" font-size=\"13\">measured FMR in the group</text>\n"
+        s += "<line x1=\"\(x(1e-6))\" y1=\"\(y(1e-6))\" x2=\"\(x(1))\" y2=\"\(y(1))\" stroke=\"#444\" stroke-dasharray=\"6 4\"/>\n"
+        // The 2x band: measured = 2 x target and measured = target / 2.
+        for (x1, y1, x2, y2) in [(1e-6, 2e-6, 0.5, 1.0), (1e-6, 0.5e-6, 1.0, 0.5)] {
+            s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"2 3\"/>\n",
+                        x(x1), y(y1), x(x2), y(y2))
+        }
+        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"]
+        for (k, item) in series.enumerated() {
+            let colour = colours[k % colours.count]
+            let pts = item.points.filter { $0.measured > 0 && $0.target > 0 }.map { String(format: "%.1f,%.1f", x($0.target), y($0.measured)) }
+            s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(pts.joined(separator: " "))\"/>\n"
+            s += line(w - right + 10, top + 10 + Double(k) * 18, w - right + 30, top + 10 + Double(k) * 18, colour, width: 3)
+            s += text(w - right + 35, top + 14 + Double(k) * 18, escape(item.name), anchor: "start")
+        }
+        return s + "</svg>\n"
+    }
+}

@@ -6,6 +6,13 @@ public struct OperatingPoint: Sendable, Codable, Equatable {
     public var fnmr: Double
     /// Distance threshold: a comparison matches when its distance is below it.
     public var threshold: Double
+
+    /// Makes a point.
+    public init(fmr: Double, fnmr: Double, threshold: Double) {
+        self.fmr = fmr
+        self.fnmr = fnmr
+        self.threshold = threshold
+    }
 }
 
 /// Verification error rates from genuine and impostor comparison distances
