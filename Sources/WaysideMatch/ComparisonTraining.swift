@@ -1,3 +1,4 @@
+import WaysideCore
 import Dispatch
 import Foundation
 
@@ -98,45 +99,6 @@ struct PreparedFaces {
     }
 }
 
-/// The smallest eigenvector of a symmetric matrix, by cyclic Jacobi rotations (128 x 128
-/// converges in a few sweeps; no LAPACK needed on the board's build).
-enum SymmetricEigen {
-    static func smallestEigenvector(_ matrix: [Double], n: Int) -> [Double] {
-        var a = matrix
-        var v = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { v[i * n + i] = 1 }
-        for _ in 0..<50 {
-            var off = 0.0
-            for p in 0..<n { for q in (p + 1)..<n { off += a[p * n + q] * a[p * n + q] } }
-            if off < 1e-24 { break }
-            for p in 0..<n {
-                for q in (p + 1)..<n where abs(a[p * n + q]) > 1e-300 {
-                    let theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q])
-                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                    for k in 0..<n {
-                        let akp = a[k * n + p], akq = a[k * n + q]
-                        a[k * n + p] = c * akp - s * akq
-                        a[k * n + q] = s * akp + c * akq
-                    }
-                    for k in 0..<n {
-                        let apk = a[p * n + k], aqk = a[q * n + k]
-                        a[p * n + k] = c * apk - s * aqk
-                        a[q * n + k] = s * apk + c * aqk
-                    }
-                    for k in 0..<n {
-                        let vkp = v[k * n + p], vkq = v[k * n + q]
-                        v[k * n + p] = c * vkp - s * vkq
-                        v[k * n + q] = s * vkp + c * vkq
-                    }
-                }
-            }
-        }
-        let smallest = (0..<n).min { a[$0 * n + $0] < a[$1 * n + $1] }!
-        return (0..<n).map { v[$0 * n + smallest] }
-    }
-}
-
 /// Trains the comparison back-end on the training part of the split: chooses among
 /// candidates on the validation identities, then refits the chosen one on all training
 /// identities and calibrates its thresholds there. The report part is never read.
@@ -196,7 +158,7 @@ public struct ComparisonTrainer: Sendable {
             }
         }
         for i in 0..<d { for j in i..<d { covariance[j * d + i] = covariance[i * d + j] } }
-        var axis = SymmetricEigen.smallestEigenvector(covariance, n: d).map { Float($0) }
+        var axis = SymmetricEigen.smallestEigenvector(covariance, size: d, maxSweeps: 50, convergence: .absolute(1e-24)).map { Float($0) }
         // A fixed sign, so that retraining on the same data gives the same file.
         if let largest = axis.indices.max(by: { abs(axis[$0]) < abs(axis[$1]) }), axis[largest] < 0 { axis = axis.map { -$0 } }
         let norm = axis.reduce(0) { $0 + $1 * $1 }.squareRoot()
