@@ -36,6 +36,23 @@ func runQuietly(_ path: String, _ arguments: [String]) throws -> Int32 {
     return process.terminationStatus
 }
 
+/// Runs a program to completion and returns its exit status and standard output (its
+/// standard error goes to ours); `environment` entries are added to ours.
+func runCapturingOutput(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, data)
+}
+
 /// Finds a program on PATH.
 func which(_ name: String) -> String? {
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {

@@ -108,9 +108,9 @@ struct BenchFace: AsyncParsableCommand {
                 sums.faces += 1
             }
             let t3 = ContinuousClock.now
-            sums.decode += (t1 - t0).milliseconds
-            sums.detect += (t2 - t1).milliseconds
-            sums.descriptor += (t3 - t2).milliseconds
+            sums.decode += (t1 - t0).seconds * 1000
+            sums.detect += (t2 - t1).seconds * 1000
+            sums.descriptor += (t3 - t2).seconds * 1000
         }
         let n = Double(max(jpegs.count, 1))
         sums.decode /= n
@@ -176,21 +176,12 @@ struct BenchFace: AsyncParsableCommand {
                 out[str(up)] = {"ms": (time.perf_counter() - start) * 1000 / len(files), "faces": faces}
             print(json.dumps(out))
             """
-        let scriptPath = folder + "/peer.py"
-        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = [scriptPath, folder]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
+        let (status, data) = try runCapturingOutput(interpreter, ["-c", script, folder])
+        guard status == 0,
               let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
               let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [String: Double]],
               let up = json["1"], let none = json["0"] else {
-            throw ValidationError("the face_recognition peer failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+            throw ValidationError("the face_recognition peer failed (exit \(status)): \(String(decoding: data, as: UTF8.self))")
         }
         return PeerResult(defaultMs: up["ms"] ?? .nan, defaultFaces: Int(up["faces"] ?? 0),
                           noUpsampleMs: none["ms"] ?? .nan, noUpsampleFaces: Int(none["faces"] ?? 0))
@@ -251,8 +242,4 @@ private final class FailureBox: @unchecked Sendable {
     private var failures: [String] = []
     func record(_ failure: String) { lock.withLock { failures.append(failure) } }
     var first: String? { lock.withLock { failures.first } }
-}
-
-private extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

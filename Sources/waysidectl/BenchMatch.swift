@@ -290,22 +290,15 @@ struct NumpyPeer {
         var bytes = Data()
         for q in queries { q.unit.withUnsafeBytes { bytes.append(contentsOf: $0) } }
         try bytes.write(to: URL(fileURLWithPath: queryFile))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, galleryPath, "\(offset)", "\(rows)", queryFile, "\(k)"]
+        var environment: [String: String] = [:]
         if let blasThreads {
-            var environment = ProcessInfo.processInfo.environment
             for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[name] = "\(blasThreads)" }
-            process.environment = environment
         }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (status, data) = try runCapturingOutput(python, ["-c", Self.script, galleryPath, "\(offset)", "\(rows)", queryFile, "\(k)"],
+                                                    environment: environment)
         struct Result: Decodable { var times: [Double]; var top1: [Int] }
-        guard process.terminationStatus == 0, let result = try? JSONDecoder().decode(Result.self, from: data) else {
-            throw ValidationError("the numpy peer failed (status \(process.terminationStatus)); rerun with --no-numpy to skip it")
+        guard status == 0, let result = try? JSONDecoder().decode(Result.self, from: data) else {
+            throw ValidationError("the numpy peer failed (status \(status)); rerun with --no-numpy to skip it")
         }
         let figures = LatencyFigures.summarise(result.times)
         return (figures.median, figures.p95, figures.mean, result.top1)

@@ -46,6 +46,23 @@ public struct ButtonContract: Sendable {
         public var passed: Bool { failures.isEmpty }
     }
 
+    /// Plays `gesture` up to three times until an attempt is made as meant (the gesture
+    /// returns why it was not, or nil), then compares the button's actions with `expected`.
+    private func judge(_ name: String, expecting expected: [ButtonAction], collector: EventCollector,
+                       report: inout Report, gesture: () async throws -> String?) async throws {
+        for attempt in 1...3 {
+            collector.reset()
+            if let why = try await gesture() {
+                report.notes.append("\(name), attempt \(attempt): \(why); retried")
+                continue
+            }
+            let actions = collector.actions(of: button)
+            if actions != expected { report.failures.append("\(name): expected \(expected), got \(actions)") }
+            return
+        }
+        report.failures.append("\(name): the actuator could not make the gesture as meant in 3 attempts")
+    }
+
     /// Runs the three checks against `source` moved by `actuator`.
     public func check(_ source: any ButtonSource, actuator: any ButtonActuator) async -> Report {
         var report = Report()
@@ -60,37 +77,30 @@ public struct ButtonContract: Sendable {
             try await actuator.set(button, pressed: false)
             try await actuator.hold(timing.debounce * 2)
 
-            // 1. Clean press and release. A hold that a loaded machine stretched past the
-            // long-press time (a sleep that overslept) rightly yields a long press: such an
-            // attempt is retried, not judged.
-            var cleanJudged = false
-            for attempt in 1...3 where !cleanJudged {
-                collector.reset()
+            // A gesture that a loaded machine stretched (a sleep that overslept past the
+            // long-press time, a burst slower than the debounce window) rightly yields
+            // something else: such an attempt is retried, not judged.
+            let stretched = { (burst: Duration, held: Duration) -> String? in
+                if burst >= timing.debounce { return "the burst took \(burst), longer than the debounce window" }
+                if held >= timing.longPress { return "the button stayed down \(held), past the long-press time" }
+                return nil
+            }
+
+            // 1. Clean press and release.
+            try await judge("clean press", expecting: [.press, .release], collector: collector, report: &report) {
                 let pressedAt = ContinuousClock.now
                 try await actuator.set(button, pressed: true)
                 try await actuator.hold(timing.debounce * 2)
                 try await actuator.set(button, pressed: false)
                 let held = pressedAt.duration(to: .now)
-                let clean = await collector.waitFor(button, .release, within: patience)
+                _ = await collector.waitFor(button, .release, within: patience)
                 try await actuator.hold(timing.debounce * 2)
-                if held >= timing.longPress {
-                    report.notes.append("clean press attempt \(attempt): the button stayed down \(held), past the long-press time; retried")
-                    continue
-                }
-                cleanJudged = true
-                let cleanActions = collector.actions(of: button)
-                if cleanActions != [.press, .release] { report.failures.append("clean press: expected press, release; got \(cleanActions)\(clean ? "" : " (no release)")") }
-                report.notes.append("clean press: \(collector.faults.count) faults seen")
+                return stretched(.zero, held)
             }
-            if !cleanJudged { report.failures.append("clean press: the actuator could not hold the button for less than the long-press time in 3 attempts") }
+            report.notes.append("clean press: \(collector.faults.count) faults seen")
 
-            // 2. Chatter ending pressed, then a clean release. Chatter means every edge
-            // within the debounce window; a burst the actuator could not make that fast (a
-            // loaded VM pausing between two writes) is two real presses, so it is retried,
-            // not judged.
-            var judged = false
-            for attempt in 1...3 where !judged {
-                collector.reset()
+            // 2. Chatter ending pressed, then a clean release: exactly one press.
+            try await judge("chatter of \(chatterEdges) edges", expecting: [.press, .release], collector: collector, report: &report) {
                 let burstStart = ContinuousClock.now
                 for edge in 0..<chatterEdges {
                     try await actuator.set(button, pressed: edge % 2 == 0)
@@ -102,24 +112,7 @@ public struct ButtonContract: Sendable {
                 let held = burstStart.duration(to: .now)
                 _ = await collector.waitFor(button, .release, within: patience)
                 try await actuator.hold(timing.debounce * 3)
-                if burst >= timing.debounce {
-                    report.notes.append("chatter attempt \(attempt): the burst took \(burst), longer than the debounce window; retried")
-                    continue
-                }
-                // Likewise a hold that a loaded machine stretched past the long-press time
-                // rightly yields a long press.
-                if held >= timing.longPress {
-                    report.notes.append("chatter attempt \(attempt): the button stayed down \(held), past the long-press time; retried")
-                    continue
-                }
-                judged = true
-                let chatterActions = collector.actions(of: button)
-                if chatterActions != [.press, .release] {
-                    report.failures.append("chatter of \(chatterEdges) edges: expected exactly press, release; got \(chatterActions)")
-                }
-            }
-            if !judged {
-                report.failures.append("chatter: the actuator could not make \(chatterEdges) edges within the debounce window \(timing.debounce) in 3 attempts")
+                return stretched(burst, held)
             }
 
             // 3. Long press with auto-repeat.

@@ -128,6 +128,7 @@ public actor SerialLCD: Screen {
 
     private func turn(to rows: [String]) {
         guard !Task.isCancelled else { return }
+        pageTurns += 1
         // A failed page turn is the same fault the next screen will report; nothing to do here.
         try? write(encoder.encode(rows: rows))
     }
@@ -136,7 +137,6 @@ public actor SerialLCD: Screen {
     public private(set) var pageTurns = 0
 
     private func write(_ bytes: [UInt8]) throws {
-        if pageTurner != nil { pageTurns += 1 }
         let written: Int
         do throws(PanelError) {
             written = try port.writeNow(bytes)

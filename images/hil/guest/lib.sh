@@ -51,3 +51,35 @@ fail() {
 
 # hex TEXT: the bytes of TEXT in lowercase hex, for serial-expect.
 hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# kiosk_start LOG LIMIT ARGS...: runs `wayside ARGS` in the background, its stderr in LOG
+# (put LOG in the share, so a stalled run leaves it behind). Should it still run after
+# LIMIT seconds (its own stall guard should have ended it), it gets SIGTERM.
+kiosk_start() {
+  _log=$1 _limit=$2
+  shift 2
+  wayside "$@" > /dev/null 2> "$_log" &
+  kiosk_pid=$!
+  ( sleep "$_limit"; kill -TERM "$kiosk_pid" 2>/dev/null \
+      && echo "the kiosk was still running after $_limit s: sent SIGTERM" >&2 ) &
+  kiosk_guard=$!
+}
+
+# kiosk_log_waits PATTERN LOG SECONDS: true once PATTERN is in LOG; false when the kiosk
+# ended first or SECONDS passed.
+kiosk_log_waits() {
+  _i=0
+  until grep -q "$1" "$2" 2>/dev/null; do
+    kill -0 "$kiosk_pid" 2>/dev/null || return 1
+    _i=$((_i + 1)); [ "$_i" -lt $(($3 * 10)) ] || return 1
+    sleep 0.1
+  done
+}
+
+# kiosk_wait: waits for the kiosk to end, stops its guard; returns the kiosk's status.
+kiosk_wait() {
+  wait "$kiosk_pid"
+  _status=$?
+  kill "$kiosk_guard" 2>/dev/null
+  return "$_status"
+}

@@ -29,28 +29,19 @@ awk -v lcd="$HIL_LCD" '
   !skip { print }' "$WAYSIDE_BOARD_DIR/qemu-x86_64.toml" \
   | sed -e "s|^data_directory = .*|data_directory = \"$state\"|" -e "s|^url = .*|url = \"$intake\"|" > /tmp/e2e-lcd.toml
 log="$HIL_SHARE/out/e2e-lcd.err"
-WAYSIDE_MODELS=/nonexistent wayside --board /tmp/e2e-lcd.toml --script-gpio-sim "$HIL_GPIO_SIM" --wait-for-receipt \
-  --linger-on-receipt 10 --visit-timeout 150 > /dev/null 2> "$log" &
-kiosk=$!
-( sleep 190; kill -TERM "$kiosk" 2>/dev/null && echo "the kiosk was still running after 190 s: sent SIGTERM" >&2 ) &
-guard=$!
-i=0
-until grep -q 'receipt received' "$log" 2>/dev/null; do
-  kill -0 "$kiosk" 2>/dev/null || break
-  i=$((i + 1)); [ "$i" -lt 1700 ] || break
-  sleep 0.1
-done
+export WAYSIDE_MODELS=/nonexistent  # no models: the first-frame photo taker
+kiosk_start "$log" 190 --board /tmp/e2e-lcd.toml --script-gpio-sim "$HIL_GPIO_SIM" \
+  --wait-for-receipt --linger-on-receipt 10 --visit-timeout 150
 seen="no receipt, nothing to look for"
 seen_ok=false
-if grep -q 'receipt received' "$log"; then
+if kiosk_log_waits 'receipt received' "$log" 170; then
   stored=$(hil_host intake-submissions) || fail "cannot ask the host what its intake stored"
   code=${stored##*codes }
   # The receipt screen pages every 3 s; the code is on its second page.
   if seen=$(hil_host serial-expect "$(hex "$code")" 8); then seen_ok=true; fi
 fi
-wait "$kiosk"
+kiosk_wait
 status=$?
-kill "$guard" 2>/dev/null
 grep -v '^$' "$log" | tail -n 12
 [ "$status" -eq 0 ] || fail "wayside exited with $status (log in the artifacts' out/e2e-lcd.err)"
 grep -q 'scripted visit finished' "$log" || fail "the scripted visit did not finish"

@@ -29,36 +29,25 @@ waysidectl enrol --state-dir "$state" --intake "$intake" --token-file /tmp/enrol
 sed -e "s|^data_directory = .*|data_directory = \"$state\"|" \
     -e "s|^url = .*|url = \"$intake\"|" "$WAYSIDE_BOARD_DIR/qemu-x86_64.toml" > /tmp/e2e.toml
 start=$(date +%s)
-wayside --board /tmp/e2e.toml --script-gpio-sim "$HIL_GPIO_SIM" --wait-for-receipt --linger-on-receipt 8 \
-  --visit-timeout 170 > "$HIL_SHARE/out/e2e.out" 2> "$HIL_SHARE/out/e2e.err" &
-kiosk=$!
-# The stall guard ends a stuck visit at 170 s; should the kiosk then hang on its way
-# out, stop it, and the log in the share says where it was.
-( sleep 210; kill -TERM "$kiosk" 2>/dev/null && echo "the kiosk was still running after 210 s: sent SIGTERM" >&2 ) &
-guard=$!
-i=0
-until grep -q 'receipt received' "$HIL_SHARE/out/e2e.err" 2>/dev/null; do
-  kill -0 "$kiosk" 2>/dev/null || break
-  i=$((i + 1)); [ "$i" -lt 1800 ] || break
-  sleep 0.1
-done
+log="$HIL_SHARE/out/e2e.err"
+kiosk_start "$log" 210 --board /tmp/e2e.toml --script-gpio-sim "$HIL_GPIO_SIM" --wait-for-receipt \
+  --linger-on-receipt 8 --visit-timeout 170
 shot="not taken: no receipt"
 shot_ok=false
-if grep -q 'receipt received' "$HIL_SHARE/out/e2e.err"; then
+if kiosk_log_waits 'receipt received' "$log" 180; then
   sleep 1  # the receipt screen is drawn right after the log line
   if shot=$(hil_host screendump e2e-receipt text=1); then shot_ok=true; fi
 fi
-wait "$kiosk"
+kiosk_wait
 code=$?
-kill "$guard" 2>/dev/null
-grep -v '^$' "$HIL_SHARE/out/e2e.err" | tail -n 15
+grep -v '^$' "$log" | tail -n 15
 [ "$code" -eq 0 ] || fail "wayside exited with $code (log in the artifacts' out/e2e.err)"
-grep -q 'scripted visit finished' "$HIL_SHARE/out/e2e.err" || fail "the scripted visit did not finish"
+grep -q 'scripted visit finished' "$log" || fail "the scripted visit did not finish"
 # The face engine, not the first-frame fallback, took the photo: a face box and a template.
-grep 'photo taken' "$HIL_SHARE/out/e2e.err" | grep -q 'has_template=yes' \
+grep 'photo taken' "$log" | grep -q 'has_template=yes' \
   || fail "the photo was taken without a face template (no models, or no face found in the sequence)"
-grep -q 'submission saved' "$HIL_SHARE/out/e2e.err" || fail "the kiosk did not log the committed submission"
-grep -q 'receipt received' "$HIL_SHARE/out/e2e.err" || fail "no receipt came back from the intake"
+grep -q 'submission saved' "$log" || fail "the kiosk did not log the committed submission"
+grep -q 'receipt received' "$log" || fail "no receipt came back from the intake"
 $shot_ok || fail "the receipt screenshot: $shot"
 wget -qO /tmp/status.html "$intake/status" || fail "cannot read the intake's status page"
 tr -d '\n' < /tmp/status.html | grep -q '<td>hil-kiosk</td><td>shelter</td><td>[0-9]* min ago</td><td>1</td>' \
