@@ -186,12 +186,23 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "WaysideStation",
+            dependencies: [
+                "WaysideCore", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideMatch",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "wayside",
             dependencies: [
                 "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysidePanel", "WaysideDaemon", "WaysideFace",
-                "WaysideStore", "WaysideUplink", "WaysideIntake",
+                "WaysideStore", "WaysideUplink", "WaysideIntake", "WaysideMatch", "WaysideStation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,7 +214,7 @@ let package = Package(
             name: "waysidectl",
             dependencies: [
                 "WaysideCore", "WaysideBoard", "WaysideDevices", "WaysidePanel", "WaysideFace", "WaysideMatch",
-                "WaysideLiveness", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake",
+                "WaysideLiveness", "WaysideWire", "WaysideStore", "WaysideUplink", "WaysideIntake", "WaysideStation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -298,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "WaysideIntakeTests",
             dependencies: [
-                "WaysideTesting", "WaysideIntake", "WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore",
+                "WaysideTesting", "WaysideIntake", "WaysideUplink", "WaysideStore", "WaysideWire", "WaysideCore", "WaysideStation", "WaysideMatch",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

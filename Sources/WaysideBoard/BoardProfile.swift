@@ -22,6 +22,16 @@ public struct BoardProfile: Sendable, Equatable {
     public var display: DisplayProfile
     public var speaker: SpeakerProfile
     public var intake: IntakeProfile
+    /// What a port station serves (role = port only).
+    public var station: StationProfile?
+}
+
+/// A port check-in station's settings.
+public struct StationProfile: Sendable, Equatable {
+    /// The port this station serves, as the intake's schedule names it ("San Ysidro").
+    public var port: String
+    /// The officer id written into check-in records (a station-local id, never a name).
+    public var officer: String
 }
 
 /// The camera, or what stands in for it.

@@ -268,10 +268,19 @@ private struct TableReader {
             throw BoardProfileError(file: file, key: "intake.url", expected: "\"embedded\" or an http(s):// URL, found \"\(url)\"")
         }
         try intakeTable.finish()
+
+        var station: StationProfile?
+        if var stationTable = try subtable("station", required: false) {
+            guard role == .port else { throw fail("station", "is only for a port board (role = \"port\")") }
+            station = StationProfile(port: try stationTable.string("port"), officer: try stationTable.string("officer", default: "officer"))
+            try stationTable.finish()
+        } else if role == .port {
+            throw fail("station", "is missing: a port board names the port it serves, [station] port = \"San Ysidro\"")
+        }
         try finish()
 
         return BoardProfile(name: name, role: role, dataDirectory: dataDirectory, camera: camera,
-                            buttons: buttons, display: display, speaker: speaker, intake: IntakeProfile(url: url))
+                            buttons: buttons, display: display, speaker: speaker, intake: IntakeProfile(url: url), station: station)
     }
 
     mutating func markRead(_ name: String) { consumed.insert(name) }

@@ -289,7 +289,14 @@ struct IntakeHandlers: Sendable {
             throw Refusal(.forbidden, "no-station-key", "the station enrolled without a sealing key; enrol it again")
         }
         let day = request.uri.queryParameters["day"].map(String.init) ?? Allocator.day(now())
-        let entries = try await storage.gallery(port: port, day: day).map { GalleryEntry(confirmationCode: $0.code, template: $0.template) }
+        let entries = try await storage.gallery(port: port, day: day).compactMap { row -> GalleryEntry? in
+            guard let stored = try? WireCoding.decoder().decode(StoredDetails.self, from: row.details) else {
+                logger.error("a stored submission's details do not decode; left out of the gallery", metadata: ["submission": "\(row.submissionID)"])
+                return nil
+            }
+            return GalleryEntry(confirmationCode: row.code, submissionID: row.submissionID, appointmentTime: row.appointmentTime,
+                                languageTag: stored.consent.languageTag, details: stored.details, template: row.template)
+        }
         let plaintext = try WireCoding.encoder().encode(entries)
         let sealed = try Sealing.seal(plaintext, to: stationKey, purpose: .gallery, associatedData: Data("\(device.id)/\(port)/\(day)".utf8))
         try await storage.audit(AuditEntry(at: now(), actor: device.id, action: "gallery-read", subject: "\(port)/\(day) (\(entries.count))"))

@@ -224,11 +224,14 @@ public final class PostgresStorage: IntakeStorage {
     }
 
     /// Templates of a port's appointments on a day.
-    public func gallery(port: String, day: String) async throws -> [(code: String, template: Data)] {
+    public func gallery(port: String, day: String) async throws -> [GalleryRow] {
         try await wrap("gallery") {
-            var out: [(code: String, template: Data)] = []
-            let rows = try await client.query("SELECT code, template FROM submission WHERE port = \(port) AND day = \(day) AND state = 'pending' AND template IS NOT NULL ORDER BY seq", logger: logger)
-            for try await (code, template) in rows.decode((String, Data).self) { out.append((code, template)) }
+            var out: [GalleryRow] = []
+            let rows = try await client.query("SELECT id, code, appointment_time, details, template FROM submission WHERE port = \(port) AND day = \(day) AND state = 'pending' ORDER BY seq", logger: logger)
+            for try await (id, code, time, details, template) in rows.decode((String, String, Double?, Data, Data?).self) {
+                out.append(GalleryRow(submissionID: UUID(uuidString: id) ?? UUID(), code: code,
+                                      appointmentTime: time.map(Date.init(timeIntervalSince1970:)), details: details, template: template))
+            }
             return out
         }
     }

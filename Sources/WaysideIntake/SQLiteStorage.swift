@@ -182,11 +182,15 @@ public final class SQLiteStorage: IntakeStorage {
         }
     }
 
-    /// Templates of a port's appointments on a day.
-    public func gallery(port: String, day: String) async throws -> [(code: String, template: Data)] {
+    /// The open appointments of a port on a day.
+    public func gallery(port: String, day: String) async throws -> [GalleryRow] {
         try await read("gallery") { db in
-            try Row.fetchAll(db, sql: "SELECT code, template FROM submission WHERE port = ? AND day = ? AND state = 'pending' AND template IS NOT NULL ORDER BY seq",
-                             arguments: [port, day]).map { ($0["code"], $0["template"]) }
+            try Row.fetchAll(db, sql: "SELECT id, code, appointment_time, details, template FROM submission WHERE port = ? AND day = ? AND state = 'pending' ORDER BY seq",
+                             arguments: [port, day]).map {
+                GalleryRow(submissionID: UUID(uuidString: $0["id"]) ?? UUID(), code: $0["code"],
+                           appointmentTime: ($0["appointment_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                           details: $0["details"], template: $0["template"])
+            }
         }
     }
 

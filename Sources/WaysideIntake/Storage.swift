@@ -61,6 +61,24 @@ public struct SubmissionRecord: Sendable {
     }
 }
 
+/// An open appointment as a port station's gallery carries it.
+public struct GalleryRow: Sendable {
+    public var submissionID: UUID
+    public var code: String
+    public var appointmentTime: Date?
+    /// JSON of the stored details and consent.
+    public var details: Data
+    /// JSON of the face template, if any.
+    public var template: Data?
+    public init(submissionID: UUID, code: String, appointmentTime: Date?, details: Data, template: Data?) {
+        self.submissionID = submissionID
+        self.code = code
+        self.appointmentTime = appointmentTime
+        self.details = details
+        self.template = template
+    }
+}
+
 /// What an idempotent insert did.
 public enum InsertOutcome: Sendable, Equatable {
     /// The submission is new and was stored.
@@ -153,8 +171,8 @@ public protocol IntakeStorage: Sendable {
     func reschedule(code: String, notBefore: Date, schedule: Schedule) async throws -> WireStatus
     /// Records a check-in for `code`; false when no open appointment has that code.
     func checkIn(code: String, at: Date) async throws -> Bool
-    /// Confirmation codes and templates of the appointments at `port` on `day` (`YYYY-MM-DD`).
-    func gallery(port: String, day: String) async throws -> [(code: String, template: Data)]
+    /// The open appointments at `port` on `day` (`YYYY-MM-DD`), photo or not, in arrival order.
+    func gallery(port: String, day: String) async throws -> [GalleryRow]
     /// Submission ids in arrival order (operators and tests).
     func arrivals() async throws -> [UUID]
     /// Appends to the audit log.

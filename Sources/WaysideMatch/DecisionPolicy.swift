@@ -107,6 +107,14 @@ public actor StationMatcher {
         }
     }
 
+    /// True when the gallery holds a template for `id`.
+    public func holds(_ id: UUID) -> Bool {
+        switch storage {
+        case .memory(let gallery): return gallery.slot(of: id) != nil
+        case .file(let gallery): return gallery.slot(of: id) != nil
+        }
+    }
+
     /// Removes a person (checked in, cancelled, or their data forgotten).
     @discardableResult
     public func remove(_ id: UUID) throws -> Bool {

@@ -9,9 +9,9 @@ import Darwin
 
 /// Every system call the store makes on key and state files goes through here: EINTR is
 /// retried and a failure becomes a ``StoreError`` naming the call, the file and the errno.
-enum FileIO {
+public enum FileIO {
     /// Calls `body` until it does not fail with EINTR.
-    static func call(_ operation: String, _ path: String, _ body: () -> Int32) throws(StoreError) -> Int32 {
+    public static func call(_ operation: String, _ path: String, _ body: () -> Int32) throws(StoreError) -> Int32 {
         while true {
             let r = body()
             if r >= 0 { return r }
@@ -23,7 +23,7 @@ enum FileIO {
 
     /// Writes `data` to a new file at `path` with `mode`, refusing to replace an existing file
     /// (`O_EXCL`), and makes it durable (fsync of the file, then of its directory).
-    static func createDurably(_ path: String, data: Data, mode: mode_t) throws(StoreError) {
+    public static func createDurably(_ path: String, data: Data, mode: mode_t) throws(StoreError) {
         let fd = try call("open", path) { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         defer { _ = close(fd) }
         // fchmod: the umask may have removed bits, and must never have added any.
@@ -46,7 +46,7 @@ enum FileIO {
     }
 
     /// Reads a whole small file, checking that no one but the owner may read it when `private` is set.
-    static func read(_ path: String, private isPrivate: Bool) throws(StoreError) -> Data {
+    public static func read(_ path: String, private isPrivate: Bool) throws(StoreError) -> Data {
         let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { _ = close(fd) }
         var st = stat()
@@ -68,7 +68,7 @@ enum FileIO {
     }
 
     /// Makes `path` a directory only its owner can enter (mode 0700), creating it if needed.
-    static func makePrivateDirectory(_ path: String) throws(StoreError) {
+    public static func makePrivateDirectory(_ path: String) throws(StoreError) {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw StoreError(.io, operation: "mkdir", path: path, errno: errno, detail: "create the state directory or choose another with --state-dir")
         }
@@ -76,7 +76,7 @@ enum FileIO {
     }
 
     /// True when a file exists at `path`.
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 }

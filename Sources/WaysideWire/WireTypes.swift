@@ -1,4 +1,5 @@
 import Foundation
+import WaysideCore
 
 /// The intake's HTTP paths, shared so the kiosk and the intake cannot drift apart.
 /// `openapi.yaml` in this target describes them.
@@ -165,15 +166,31 @@ public struct WireProblem: Codable, Sendable, Equatable, Error {
     }
 }
 
-/// One person in a port's daily gallery.
+/// One appointment in a port's daily gallery: what the station needs to find the person
+/// by code or A-Number, show the officer their details, speak to them in their language,
+/// and match their face when they gave a photo.
 public struct GalleryEntry: Codable, Sendable, Equatable {
     /// The confirmation code of the appointment.
     public var confirmationCode: String
-    /// JSON of the face template.
-    public var template: Data
+    /// The submission the appointment came from (the station's key for 1:1 and 1:N).
+    public var submissionID: UUID
+    /// When the appointment is.
+    public var appointmentTime: Date?
+    /// The language the person registered in.
+    public var languageTag: String
+    /// The person's details as they entered them.
+    public var details: PersonDetails
+    /// JSON of the face template; nil when the person registered without a photo (the
+    /// biographic path), or when retention already purged it.
+    public var template: Data?
     /// Makes an entry.
-    public init(confirmationCode: String, template: Data) {
+    public init(confirmationCode: String, submissionID: UUID, appointmentTime: Date?, languageTag: String,
+                details: PersonDetails, template: Data?) {
         self.confirmationCode = confirmationCode
+        self.submissionID = submissionID
+        self.appointmentTime = appointmentTime
+        self.languageTag = languageTag
+        self.details = details
         self.template = template
     }
 }

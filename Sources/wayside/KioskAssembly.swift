@@ -10,6 +10,8 @@ import WaysideDaemon
 import WaysideDevices
 import WaysideFace
 import WaysidePanel
+import WaysideStation
+import WaysideStore
 
 /// Why the board's devices could not be put together.
 struct AssemblyError: Error, CustomStringConvertible {
@@ -25,9 +27,12 @@ struct KioskAssembly {
     var visitor: ScriptedVisitor?
     /// What runs beside the kiosk: the forwarder, and the embedded intake on the sim board.
     var services: [any Service]
+    /// The sim's second act: after the shelter visit, the same person checks in at a port
+    /// station (its own parts and scripted officer) against the same embedded intake.
+    var portDemo: (parts: KioskParts, visitor: ScriptedVisitor)?
 
     init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, scriptGPIOSim: String? = nil,
-         lingerOnReceipt: Duration = .zero, logger: Logger) throws {
+         lingerOnReceipt: Duration = .zero, controlSocket: String? = nil, logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -62,14 +67,20 @@ struct KioskAssembly {
             }
         }
 
-        let buttons: any ButtonSource
+        var buttons: any ButtonSource
         var helpSignal: (any HelpSignal)?
         let interactive = isatty(STDIN_FILENO) == 1 && !forceScript
+        let pocket = VisitorPocket()
         switch profile.buttons.kind {
+        case _ where controlSocket != nil:
+            // Driven from outside: presses come in on the socket and are debounced like GPIO
+            // edges; screens, speech and the help lamp go out on its feed (set up below).
+            buttons = SilentButtons()
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
-            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt))
+            let visitor = ScriptedVisitor(script: Self.script(profile: profile, waitForReceipt: waitForReceipt, lingerOnReceipt: lingerOnReceipt),
+                                          pocket: pocket)
             self.visitor = visitor
             screens.append(visitor)
             buttons = visitor
@@ -103,10 +114,26 @@ struct KioskAssembly {
             }
         }
 
+        var feed: ControlFeed?
+        if let controlSocket {
+            do {
+                let opened = try ControlFeed(path: controlSocket + "/feed")
+                feed = opened
+                screens.append(opened)
+                helpSignal = opened
+                buttons = GPIOButtons(chip: controlSocket + "/buttons", lines: ControlFeed.buttonOffsets,
+                                      timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
+                                                           longPress: .milliseconds(profile.buttons.longPressMilliseconds)),
+                                      opener: ControlSocketLines.opener(offsets: ControlFeed.buttonOffsets))
+            } catch {
+                throw AssemblyError(key: "--control-socket", detail: "\(error)")
+            }
+        }
+
         let voices = Dictionary(uniqueKeysWithValues: MessageCatalog.shippedLanguages.compactMap { language in
             language.espeakVoice.map { (language.tag, $0) }
         })
-        let speaker: any Speaker
+        var speaker: any Speaker
         switch profile.speaker.kind {
         case .wavFolder:
             speaker = WAVFolderSpeaker(folder: profile.speaker.path, voices: voices, wordsPerMinute: profile.speaker.wordsPerMinute)
@@ -115,6 +142,8 @@ struct KioskAssembly {
         case .espeak:
             speaker = EspeakSpeaker(output: .alsa, voices: voices, wordsPerMinute: profile.speaker.wordsPerMinute)
         }
+
+        if let feed { speaker = feed.speaker(wrapping: speaker) }
 
         let uplink = try UplinkAssembly(profile: profile, logger: logger)
         // The models load beside the kiosk, so its first screen (and READY=1) does not wait for them.
@@ -126,8 +155,41 @@ struct KioskAssembly {
             FacePhotoTaker(engine: try DlibFaceEngine(models: .standard(), options: .live), liveness: liveness)
         }
         services = uplink.services + [photoTaker]
+        var station: IntakePortStation?
+        if profile.role == .port, let settings = profile.station {
+            let made = try StationAssembly.make(port: settings.port, officer: settings.officer, data: profile.dataDirectory,
+                                                intakeKey: uplink.intakeKey,
+                                                connect: uplink.stationConnect(data: profile.dataDirectory, deviceID: "\(profile.name)-station"),
+                                                logger: logger)
+            station = made
+            services.append(CheckInForwarder(station: made))
+        }
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal)
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal, station: station)
+
+        if let visitor, profile.role == .shelter, profile.intake.isEmbedded, scriptGPIOSim == nil {
+            portDemo = try Self.portDemo(profile: profile, uplink: uplink, base: parts, baseScreens: screens.filter { !($0 is ScriptedVisitor) },
+                                         pocket: pocket, logger: logger)
+        }
+    }
+
+    /// The sim's port station: enrolled with the embedded intake as a port device in
+    /// `<data>/port-station`, with a PIN made for this run that only its scripted officer knows.
+    static func portDemo(profile: BoardProfile, uplink: UplinkAssembly, base: KioskParts, baseScreens: [any Screen],
+                         pocket: VisitorPocket, logger: Logger) throws -> (parts: KioskParts, visitor: ScriptedVisitor) {
+        let data = profile.dataDirectory + "/port-station"
+        do { try FileIO.makePrivateDirectory(data) } catch { throw AssemblyError(key: "data_directory", detail: "\(error)") }
+        let pin = String(format: "%06d", Int.random(in: 0...999_999))
+        do { try OfficerPIN(pin: pin).write(to: data) } catch { throw AssemblyError(key: "data_directory", detail: "\(error)") }
+        let port = ShelterFlow.Options().ports[0]
+        let station = try StationAssembly.make(port: port, officer: "sim-officer", data: data, intakeKey: uplink.intakeKey,
+                                               connect: uplink.stationConnect(data: data, deviceID: "\(profile.name)-port"), logger: logger)
+        let visitor = ScriptedVisitor(script: ScriptedVisitor.portCheckIn(pin: pin), pocket: pocket)
+        var parts = base
+        parts.buttons = visitor
+        parts.screen = MirroredScreen(baseScreens + [visitor])
+        parts.station = station
+        return (parts, visitor)
     }
 
     /// Waits until some consumer holds every one of `offsets` on `chip`.
@@ -154,6 +216,12 @@ struct KioskAssembly {
         if let last = script.indices.last { script[last].pause = lingerOnReceipt }
         return script
     }
+}
+
+/// No buttons of its own (the control socket's presses come through GPIOButtons instead).
+struct SilentButtons: ButtonSource {
+    let name = "none"
+    func inputs() -> AsyncStream<ButtonInput> { AsyncStream { $0.finish() } }
 }
 
 /// A board without a speaker: prompts are shown, not spoken.

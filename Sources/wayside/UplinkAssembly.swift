@@ -3,7 +3,9 @@ import Logging
 import ServiceLifecycle
 import WaysideBoard
 import WaysideCore
+import Crypto
 import WaysideIntake
+import WaysideStation
 import WaysideStore
 import WaysideUplink
 import WaysideWire
@@ -22,6 +24,31 @@ struct UplinkAssembly {
     var outbox: SealedOutbox
     /// The embedded intake (if any) and the forwarder, to run beside the kiosk.
     var services: [any Service]
+    /// The key everything is sealed to.
+    var intakeKey: Curve25519.KeyAgreement.PublicKey
+    /// The embedded intake's address once it listens (nil with a remote intake).
+    var embeddedAddress: IntakeAddress?
+    /// A remote intake's signed link (nil with an embedded intake).
+    private var remoteLink: IntakePortStation.Link?
+
+    /// How a port station in `data` reaches the intake. With the embedded intake the
+    /// station enrols itself (role port, its own keys in `data`) once the intake listens.
+    func stationConnect(data: String, deviceID: String) -> @Sendable () async throws -> IntakePortStation.Link {
+        if let remoteLink { return { remoteLink } }
+        let address = embeddedAddress!
+        let expectedKey = intakeKey.rawRepresentation
+        return {
+            let (url, token) = try await address.wait()
+            if let identity = try? DeviceIdentity.load(from: data), let enrolment = try? Enrolment.load(from: data),
+               enrolment.intakeSealingKey == expectedKey {
+                return .init(uplink: HTTPUplink(baseURL: url, identity: identity), identity: identity)
+            }
+            try? FileManager.default.removeItem(atPath: data + "/" + Enrolment.fileName)
+            try? FileManager.default.removeItem(atPath: data + "/" + DeviceIdentity.keyFileName)
+            let (identity, _) = try await Enroller.enrol(stateDirectory: data, intakeURL: url, token: token, deviceID: deviceID, role: .port)
+            return .init(uplink: HTTPUplink(baseURL: url, identity: identity), identity: identity)
+        }
+    }
 
     init(profile: BoardProfile, logger: Logger) throws {
         let data = profile.dataDirectory
@@ -51,9 +78,11 @@ struct UplinkAssembly {
                 `waysidectl enrol --state-dir \(data) --intake \(intakeURL) --token-file FILE --device-id NAME`
                 """)
         }
-        outbox = try SealedOutbox(path: data + "/outbox.sqlite", recipient: try enrolment.intakeKey())
-        let forwarder = Forwarder(outbox: outbox, uplink: HTTPUplink(baseURL: enrolment.intakeURL, identity: identity),
-                                  clock: ContinuousClock(), logger: Logger(label: "wayside.uplink"))
+        intakeKey = try enrolment.intakeKey()
+        outbox = try SealedOutbox(path: data + "/outbox.sqlite", recipient: intakeKey)
+        let uplink = HTTPUplink(baseURL: enrolment.intakeURL, identity: identity)
+        remoteLink = .init(uplink: uplink, identity: identity)
+        let forwarder = Forwarder(outbox: outbox, uplink: uplink, clock: ContinuousClock(), logger: Logger(label: "wayside.uplink"))
         services = [forwarder]
     }
 
@@ -71,22 +100,25 @@ struct UplinkAssembly {
             try? FileManager.default.removeItem(atPath: data + "/" + Enrolment.fileName)
             try? FileManager.default.removeItem(atPath: data + "/" + DeviceIdentity.keyFileName)
         }
-        outbox = try SealedOutbox(path: data + "/outbox.sqlite", recipient: keys.sealingKey.publicKey)
+        intakeKey = keys.sealingKey.publicKey
+        outbox = try SealedOutbox(path: data + "/outbox.sqlite", recipient: intakeKey)
 
         // The port schedule the person picks from; every port has four slots a day.
         let ports = ShelterFlow.Options().ports.map {
             PortSchedule(port: $0, dailyCapacity: 200, slots: ["08:00", "10:00", "13:00", "15:00"])
         }
         let token = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        // Appointments from today on (a real intake books a day ahead): the sim's port
+        // check-in follows its shelter visit at once, on today's gallery.
         let configuration = IntakeConfiguration(host: "127.0.0.1", port: 0, enrolmentToken: token,
-                                                schedule: Schedule(ports: ports))
+                                                schedule: Schedule(ports: ports, leadDays: 0))
         let storage = try SQLiteStorage(path: intakeDirectory + "/intake.sqlite")
-        let (listening, announce) = AsyncStream<Int>.makeStream()
+        let address = IntakeAddress()
+        embeddedAddress = address
         let intake = EmbeddedIntake(configuration: configuration, storage: storage, keys: keys) { port in
-            announce.yield(port)
-            announce.finish()
+            await address.set(url: "http://127.0.0.1:\(port)", token: token)
         }
-        let uplink = EmbeddedUplink(listening: listening, data: data, token: token, role: role,
+        let uplink = EmbeddedUplink(address: address, data: data, role: role,
                                     deviceID: "\(boardName)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", outbox: outbox)
         services = [intake, uplink]
     }
@@ -110,9 +142,8 @@ struct EmbeddedIntake: Service {
 /// Waits for the embedded intake to listen, enrols the kiosk with it on first start, then
 /// forwards the outbox to it.
 struct EmbeddedUplink: Service {
-    let listening: AsyncStream<Int>
+    let address: IntakeAddress
     let data: String
-    let token: String
     let role: DeviceRole
     let deviceID: String
     let outbox: SealedOutbox
@@ -120,12 +151,7 @@ struct EmbeddedUplink: Service {
     func run() async throws {
         let logger = Logger(label: "wayside.uplink")
         // Until the intake listens there is nothing to forward to; a shutdown ends the wait.
-        let found: Int?? = try? await cancelWhenGracefulShutdown {
-            var ports = listening.makeAsyncIterator()
-            return await ports.next()
-        }
-        guard let port = found ?? nil else { return }
-        let url = "http://127.0.0.1:\(port)"
+        guard let (url, token) = try? await cancelWhenGracefulShutdown({ try await address.wait() }) else { return }
         let identity: DeviceIdentity
         if let known = try? DeviceIdentity.load(from: data), (try? Enrolment.load(from: data)) != nil {
             identity = known
@@ -140,5 +166,20 @@ struct EmbeddedUplink: Service {
                                   clock: ContinuousClock(), policy: RetryPolicy(pollInterval: .milliseconds(250)),
                                   logger: logger)
         try await forwarder.run()
+    }
+}
+
+/// The embedded intake's URL and enrolment token, once it listens; whoever needs them waits.
+actor IntakeAddress {
+    private var known: (url: String, token: String)?
+
+    func set(url: String, token: String) { known = (url, token) }
+
+    /// Waits (cancellably: a shutdown before the intake listens must not hang) for the address.
+    func wait() async throws -> (String, String) {
+        while true {
+            if let known { return known }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }

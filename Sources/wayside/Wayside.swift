@@ -45,6 +45,9 @@ struct Wayside: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a scripted visitor looks at the last screen (the receipt) before leaving, e.g. for a screenshot.")
     var lingerOnReceipt: Int = 0
 
+    @Option(name: .long, help: "Drive the kiosk through Unix datagram sockets in this directory: presses arrive on DIR/buttons ('press ok', 'release ok'), and every screen, prompt and help-lamp change is sent as JSON to DIR/feed when a driver has bound it.")
+    var controlSocket: String?
+
     @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
     var visitTimeout: Int = 120
 
@@ -70,7 +73,8 @@ struct Wayside: AsyncParsableCommand {
         let assembly: KioskAssembly
         do {
             assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt,
-                                        scriptGPIOSim: scriptGPIOSim, lingerOnReceipt: .seconds(lingerOnReceipt), logger: logger)
+                                        scriptGPIOSim: scriptGPIOSim, lingerOnReceipt: .seconds(lingerOnReceipt),
+                                        controlSocket: controlSocket, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
             throw ExitCode(2)
@@ -83,7 +87,14 @@ struct Wayside: AsyncParsableCommand {
         let heartbeat = Heartbeat()
         let catalog = try MessageCatalog.bundled()
         let flow: any VisitFlow = profile.role == .port ? PortFlow(catalog: catalog) : ShelterFlow(catalog: catalog)
-        let kiosk = KioskService(parts: assembly.parts, flow: flow, logger: logger, heartbeat: heartbeat, notifier: notifier)
+        var kiosk: any Service = KioskService(parts: assembly.parts, flow: flow, logger: logger, heartbeat: heartbeat, notifier: notifier)
+        var visitors = assembly.visitor.map { [$0] } ?? []
+        if let demo = assembly.portDemo {
+            // The sim's second act: the person who just registered checks in at a port station.
+            kiosk = KioskSequence(kiosks: [kiosk, KioskService(parts: demo.parts, flow: PortFlow(catalog: catalog), logger: logger,
+                                                               heartbeat: heartbeat, notifier: notifier)], logger: logger)
+            visitors.append(demo.visitor)
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: kiosk, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: WatchdogService(notifier: notifier, heartbeat: heartbeat, logger: logger), successTerminationBehavior: .ignore),
@@ -91,10 +102,10 @@ struct Wayside: AsyncParsableCommand {
         for service in assembly.services {
             services.append(.init(service: service, successTerminationBehavior: .ignore))
         }
-        if let visitor = assembly.visitor {
+        if !visitors.isEmpty {
             // A finished visit ends the run: with a gpio-sim finger the buttons never end on
             // their own, as the scripted visitor's own button stream does.
-            services.append(.init(service: StallGuard(visitor: visitor, limit: .seconds(visitTimeout)),
+            services.append(.init(service: StallGuard(visitors: visitors, limit: .seconds(visitTimeout)),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -105,7 +116,7 @@ struct Wayside: AsyncParsableCommand {
             FileHandle.standardError.write(Data("wayside: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        if let visitor = assembly.visitor, await !visitor.finished {
+        for visitor in visitors where await !visitor.finished {
             let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
             FileHandle.standardError.write(Data("wayside: the scripted visit ended early, waiting for screen \(waiting)\n".utf8))
             throw ExitCode(1)
@@ -113,16 +124,29 @@ struct Wayside: AsyncParsableCommand {
         if let visitor = assembly.visitor {
             // Kiosk time of a cooperative visit: what the person waits for, not what they read.
             let presses = await visitor.pressCount
-            logger.info("scripted visit finished", metadata: ["presses": "\(presses)",
-                                                             "kiosk_seconds": "\(started.duration(to: .now).components.seconds)"])
+            var metadata: Logger.Metadata = ["presses": "\(presses)", "kiosk_seconds": "\(started.duration(to: .now).components.seconds)"]
+            if let port = assembly.portDemo?.visitor { metadata["port_check_in_presses"] = "\(await port.pressCount)" }
+            logger.info("scripted visit finished", metadata: metadata)
         }
         logger.info("stopped")
     }
 }
 
+/// Runs kiosks one after another (the sim's shelter visit, then its port check-in).
+struct KioskSequence: Service {
+    let kiosks: [any Service]
+    let logger: Logger
+    func run() async throws {
+        for kiosk in kiosks {
+            try await kiosk.run()
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        }
+    }
+}
+
 /// Fails the run when a scripted visit does not finish in time, naming the screen it waited for.
 struct StallGuard: Service {
-    let visitor: ScriptedVisitor
+    let visitors: [ScriptedVisitor]
     let limit: Duration
 
     struct Stalled: Error, CustomStringConvertible {
@@ -140,11 +164,15 @@ struct StallGuard: Service {
     func run() async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            if await visitor.finished { return }
+            var allFinished = true
+            for visitor in visitors where await !visitor.finished { allFinished = false }
+            if allFinished { return }
             do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
             if Task.isShuttingDownGracefully { return }
         }
-        let waiting = await visitor.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
-        throw Stalled(waitingFor: waiting, lastSeen: Array(await visitor.screensSeen.suffix(6)), fingerError: await visitor.fingerError)
+        var stalled = visitors[0]
+        for visitor in visitors where await !visitor.finished { stalled = visitor; break }
+        let waiting = await stalled.waitingFor.map { $0.screens.sorted().joined(separator: " or ") } ?? "?"
+        throw Stalled(waitingFor: waiting, lastSeen: Array(await stalled.screensSeen.suffix(6)), fingerError: await stalled.fingerError)
     }
 }

@@ -10,6 +10,8 @@ public enum PersonQuery: Sendable, Equatable, Codable {
 public enum AppointmentStatus: String, Sendable, Equatable, Codable, CaseIterable {
     /// Submitted (or still on its way from a kiosk), not yet checked in.
     case pending
+    /// Registered and pending, but not expected at this port today (another day or port).
+    case elsewhere
     case checkedIn = "checked-in"
     /// Lapsed, cancelled or otherwise finished without a check-in.
     case closed

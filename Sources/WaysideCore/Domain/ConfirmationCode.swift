@@ -40,6 +40,14 @@ public enum ConfirmationCode {
         return String(body[0..<4]) + "-" + String(body[4..<8]) + "-" + String(last)
     }
 
+    /// The first well-formed code written in `text` ("Su código: K7Q4-MX2P-Z"), canonical.
+    public static func find(in text: String) -> String? {
+        for word in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }) where word.count == 11 {
+            if let code = normalise(String(word)) { return code }
+        }
+        return nil
+    }
+
     /// Luhn mod N (N = 32): double every second digit from the right, fold, and take the complement.
     static func luhnCheck(_ digits: [Int]) -> Int {
         let n = symbols.count

@@ -28,7 +28,7 @@ public struct PortFlow: VisitFlow {
         case enterCode(GridKeyboard, Purpose, problem: String?)
         case enterANumber(GridKeyboard, Purpose, problem: String?)
         case lookingUp(Purpose)
-        case status(AppointmentStatus)
+        case status(AppointmentStatus, detail: String?)
         case appointment(ChoiceList)
         case personConsent(ChoiceList)
         case capturing(guidance: String?)
@@ -77,10 +77,14 @@ public struct PortFlow: VisitFlow {
             return ok ? enter(menuStep()) : enter(.locked(.digits(maxLength: 8), problem: officer.text("officer.pinWrong")))
         case (.lookingUp(let purpose), .lookedUp(let found)):
             guard let found, found.status != .notFound else {
-                return purpose == .status ? enter(.status(.notFound))
+                return purpose == .status ? enter(.status(.notFound, detail: nil))
                     : enter(.identifyBy(identifyChoices(), .checkIn)) + officer.say([officer.text("officer.notFound")])
             }
-            if purpose == .status { return enter(.status(found.status)) }
+            // Only an appointment expected here today can be checked in; anything else
+            // (already checked in, closed, another day or port) is shown as its status.
+            if purpose == .status || found.status != .pending {
+                return enter(.status(found.status, detail: Self.where(found)))
+            }
             appointment = found
             return enter(.appointment(appointmentChoices()))
         case (.capturing(let current), .guidance(let key)) where current != key:
@@ -251,6 +255,17 @@ public struct PortFlow: VisitFlow {
         return [.stopCamera, .forgetVisit, .show(.blank)] + enter(.locked(.digits(maxLength: 8), problem: nil))
     }
 
+    /// Where and when an appointment is, for the status screen ("San Ysidro, 2026-12-01 08:00 UTC").
+    static func `where`(_ found: AppointmentSummary) -> String? {
+        guard !found.port.isEmpty else { return nil }
+        guard let time = found.time else { return found.port }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return "\(found.port), \(formatter.string(from: time))"
+    }
+
     private func menuStep() -> Step {
         .menu(ChoiceList(options: [officer.text("officer.menu.checkIn"), officer.text("officer.menu.status"), officer.text("officer.menu.lock")]))
     }
@@ -314,8 +329,9 @@ public struct PortFlow: VisitFlow {
             return (o.screen("port-anumber", title: o.text("officer.identify.aNumber"), lines: problem.map { [$0] } ?? [], entry: "A" + keyboard.text, keyboard: keyboard), [])
         case .lookingUp:
             return (o.screen("port-looking-up", title: o.text("officer.lookingUp")), [])
-        case .status(let status):
-            return (o.screen("port-status", title: o.text("officer.status.title"), lines: [o.text("officer.status.\(status.rawValue)")]), [])
+        case .status(let status, let detail):
+            return (o.screen("port-status", title: o.text("officer.status.title"),
+                             lines: [o.text("officer.status.\(status.rawValue)")] + (detail.map { [$0] } ?? [])), [])
         case .appointment(let list):
             var lines: [String] = []
             if let a = appointment {

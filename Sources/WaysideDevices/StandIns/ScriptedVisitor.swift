@@ -1,4 +1,15 @@
+import Synchronization
 import WaysideCore
+
+/// What a visitor carries away from one kiosk to another: the confirmation code they read
+/// on the receipt, which they give at the port. Shared by the sim's shelter visitor and
+/// its port visit.
+public final class VisitorPocket: Sendable {
+    private let code = Mutex<String?>(nil)
+    public init() {}
+    public var confirmationCode: String? { code.withLock { $0 } }
+    func keep(_ found: String) { code.withLock { $0 = found } }
+}
 
 /// A visitor that follows a script: when a given screen appears, it presses a button,
 /// or types text on the screen's keyboard by reading where the cursor is.
@@ -14,6 +25,11 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         case press(Button)
         /// Types the text with the arrows and OK, then the tick.
         case type(String)
+        /// Types the confirmation code in the visitor's pocket (without dashes).
+        case typeCarriedCode
+        /// Presses the buttons listed for whichever of these screens appears (a branch:
+        /// e.g. the officer confirms a match but refers a non-match).
+        case choose([String: [Button]])
     }
 
     /// One step: when a screen whose id is in `screens` is shown, do `action`.
@@ -33,6 +49,14 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         public init(on screen: String, type text: String) {
             self.screens = [screen]
             self.action = .type(text)
+        }
+        public init(typeCarriedCodeOn screen: String) {
+            self.screens = [screen]
+            self.action = .typeCarriedCode
+        }
+        public init(choosing presses: [String: [Button]]) {
+            self.screens = Set(presses.keys)
+            self.action = .choose(presses)
         }
     }
 
@@ -56,9 +80,13 @@ public actor ScriptedVisitor: Screen, ButtonSource {
     /// What went wrong with the finger, if anything (the kiosk then waits in vain).
     public private(set) var fingerError: String?
 
-    public init(script: [Step], finger: Finger? = nil) {
+    /// Where the visitor keeps the code from a receipt (nil: they keep nothing).
+    private let pocket: VisitorPocket?
+
+    public init(script: [Step], finger: Finger? = nil, pocket: VisitorPocket? = nil) {
         self.script = script
         self.finger = finger
+        self.pocket = pocket
         (stream, continuation) = AsyncStream.makeStream(of: ButtonInput.self)
         if script.isEmpty || finger != nil { continuation.finish() }
     }
@@ -84,6 +112,28 @@ public actor ScriptedVisitor: Screen, ButtonSource {
         Step(on: ["saved", "saved-offline"], press: .ok),
     ]
 
+    /// The port check-in the sim plays after its shelter visit: the officer unlocks the
+    /// station with `pin`, types the code the person carries, asks for the photo check, and
+    /// confirms a match or refers anything else (the station never decides alone); then the
+    /// person is told, and the officer locks the station.
+    public static func portCheckIn(pin: String) -> [Step] {
+        let refer: [Button] = [.down, .ok]
+        return [
+            Step(on: "port-locked", type: pin),
+            Step(on: "port-menu", press: .ok),
+            Step(on: "port-identify", press: .ok),
+            Step(typeCarriedCodeOn: "port-code"),
+            Step(on: "port-appointment", press: .ok),
+            Step(on: "port-consent", press: .ok),
+            Step(choosing: ["port-result-match": [.ok], "port-result-review": refer,
+                            "port-result-no-match": refer, "port-result-possible-mix-up": refer]),
+            Step(on: ["port-recorded-checked-in", "port-recorded-referred"], press: .ok),
+            Step(on: "port-menu", press: .down),
+            Step(on: "port-menu", press: .down),
+            Step(on: "port-menu", press: .ok),
+        ]
+    }
+
     /// True once every step was played and its press delivered.
     public var finished: Bool { next >= script.count && pendingPresses == 0 }
 
@@ -92,6 +142,10 @@ public actor ScriptedVisitor: Screen, ButtonSource {
 
     public func show(_ content: ScreenContent) {
         screensSeen.append(content.id)
+        if let pocket, content.id == "saved" || content.id == "saved-offline",
+           let code = content.lines.lazy.compactMap(ConfirmationCode.find(in:)).first {
+            pocket.keep(code)
+        }
         guard next < script.count, script[next].screens.contains(content.id) else { return }
         switch script[next].action {
         case .press(let button):
@@ -99,11 +153,25 @@ public actor ScriptedVisitor: Screen, ButtonSource {
             next += 1
             press(button, after: pause)
         case .type(let text):
-            guard let button = Self.nextButton(toType: text, on: content) else { return }
-            if button == .ok, let keyboard = content.keyboard, keyboard.rows[keyboard.row][keyboard.column] == "✓" { next += 1 }
-            press(button)
+            type(text, on: content)
+        case .typeCarriedCode:
+            guard let code = pocket?.confirmationCode else {
+                fingerError = "no confirmation code was carried from a receipt"
+                return
+            }
+            type(code.filter { $0 != "-" }, on: content)
+        case .choose(let presses):
+            let pause = script[next].pause
+            next += 1
+            for button in presses[content.id] ?? [] { press(button, after: pause) }
         }
         if next == script.count, pendingPresses == 0 { continuation.finish() }
+    }
+
+    private func type(_ text: String, on content: ScreenContent) {
+        guard let button = Self.nextButton(toType: text, on: content) else { return }
+        if button == .ok, let keyboard = content.keyboard, keyboard.rows[keyboard.row][keyboard.column] == "✓" { next += 1 }
+        press(button)
     }
 
     private func press(_ button: Button, after pause: Duration = .zero) {

@@ -19,23 +19,10 @@ public final class ControlSocketLines: GPIOLineSet {
     public init(path: String, offsets: [Button: Int]) throws(PanelError) {
         self.path = path
         self.offsets = offsets
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard !bytes.isEmpty, bytes.count < capacity else {
-            throw PanelError(operation: "bind", device: path, errno: ENAMETOOLONG, detail: "a socket path has at most \(capacity - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
+        var address = try UnixSocketAddress.make(path, operation: "bind")
         let socketFD = try PanelCall.perform("socket", device: path) { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         unlink(path)
-        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
-        }
+        let bound = UnixSocketAddress.with(&address) { bind(socketFD, $0, $1) }
         guard bound == 0 else {
             let error = Glibc.errno
             close(socketFD)
@@ -97,24 +84,36 @@ public final class ControlSocketLines: GPIOLineSet {
 
     /// Sends one datagram to the socket at `path`: what a test's actuator does.
     public static func send(_ message: String, to path: String) throws(PanelError) {
+        var address = try UnixSocketAddress.make(path, operation: "sendto")
+        let socketFD = try PanelCall.perform("socket", device: path) { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        defer { close(socketFD) }
+        let payload = Array(message.utf8)
+        try PanelCall.perform("sendto", device: path) {
+            UnixSocketAddress.with(&address) { Int32(sendto(socketFD, payload, payload.count, 0, $0, $1)) }
+        }
+    }
+}
+
+/// `sockaddr_un` for a path, shared by the control socket's two directions.
+enum UnixSocketAddress {
+    static func make(_ path: String, operation: String) throws(PanelError) -> sockaddr_un {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw PanelError(operation: "sendto", device: path, errno: ENAMETOOLONG)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw PanelError(operation: operation, device: path, errno: ENAMETOOLONG, detail: "a socket path has at most \(capacity - 1) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
-        let socketFD = try PanelCall.perform("socket", device: path) { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        defer { close(socketFD) }
-        let payload = Array(message.utf8)
-        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
-        try PanelCall.perform("sendto", device: path) {
-            withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Int32(sendto(socketFD, payload, payload.count, 0, $0, length)) }
-            }
+        return address
+    }
+
+    static func with<R>(_ address: inout sockaddr_un, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
     }
 }
