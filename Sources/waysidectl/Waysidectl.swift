@@ -19,7 +19,7 @@ struct Waysidectl: AsyncParsableCommand {
             Train.self,
             CameraTool.self,
             PanelTool.self,
-            EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self,
+            EnrolCommand.self, OutboxCommand.self, ExportCommand.self, ForgetCommand.self, StationCommand.self,
         ])
 }
 

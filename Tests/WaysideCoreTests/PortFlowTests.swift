@@ -141,6 +141,27 @@ extension Driver where Flow == PortFlow {
         #expect(port.lastScreen?.lines == ["Not found"])
     }
 
+    @Test func onlyAnAppointmentExpectedTodayCanBeCheckedIn() {
+        var done = expected
+        done.status = .checkedIn
+        var port = Port()
+        port.find(done)
+        #expect(port.lastScreen?.id == "port-status")
+        #expect(port.lastScreen?.lines == ["Checked in", "El Paso"])
+
+        var later = expected
+        later.status = .elsewhere
+        later.details = PersonDetails()
+        later.time = Date(timeIntervalSince1970: 1_796_000_400)
+        port = Port()
+        port.find(later)
+        #expect(port.lastScreen?.id == "port-status")
+        #expect(port.lastScreen?.lines.last == "El Paso, 2026-11-30 01:00 UTC")
+        #expect(port.flow.holdsNoVisitData)
+        port.press(.ok)
+        #expect(port.lastScreen?.id == "port-menu")
+    }
+
     @Test func badCodeIsRefusedBeforeAnyLookup() {
         var port = Port()
         port.unlock()
