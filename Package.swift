@@ -297,6 +297,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WaysideVisitTests",
+            dependencies: [
+                "WaysideTesting", "WaysideCore", "WaysideDevices", "WaysidePanel", "WaysideFace", "WaysideIntake",
+                "WaysideUplink", "WaysideStation", "WaysideStore", "WaysideWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WaysideStoreTests",
             dependencies: ["WaysideStore", "WaysideWire", "WaysideCore"],
             swiftSettings: strict

@@ -210,9 +210,19 @@ struct IntakeHandlers: Sendable {
         }
         let details = try WireCoding.encoder().encode(StoredDetails(details: submission.details, consent: submission.consent))
         let template = try submission.template.map { try WireCoding.encoder().encode($0) }
+        // The code is the one the kiosk already showed and spoke, derived from the submission
+        // id: a person who left with an offline receipt holds the code the intake files it under.
+        // Only if another request already holds that code (40 bits: rare, but possible over
+        // years of submissions) is a fresh one drawn; the receipt then carries it to the kiosk.
+        var code = WaysideCore.ConfirmationCode.make(for: submission.id)
+        if try await storage.status(code: code).state != .notFound,
+           try await storage.receipt(for: submission.id, deviceID: device.id) == nil {
+            logger.warning("a derived confirmation code is taken; drawing another", metadata: ["submission": "\(submission.id)"])
+            code = WaysideWire.ConfirmationCode.random().value
+        }
         let record = SubmissionRecord(
             id: submission.id, deviceID: device.id, createdAt: envelope.createdAt, receivedAt: now(),
-            code: ConfirmationCode.random().value, requestedPort: submission.details.port,
+            code: code, requestedPort: submission.details.port,
             aNumberDigest: submission.details.aNumber.flatMap { $0.isEmpty ? nil : keys.aNumberDigest($0) },
             details: details, template: template, photo: submission.photoJPEG)
         let result = try await storage.insert(record, schedule: configuration.schedule)

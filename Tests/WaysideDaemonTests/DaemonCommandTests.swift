@@ -65,5 +65,12 @@ struct DaemonCommand {
             #expect(bytes.range(of: Data("LOPEZ".utf8)) == nil, "\(name) holds the typed name in the clear")
         }
         #expect(FileManager.default.fileExists(atPath: state + "/enrolment.json"))
+        // The second act: the same person checks in at the sim's port station with the code
+        // they carried from the receipt; the officer confirms or refers, never the machine.
+        #expect(result.stderr.contains("gallery fetched"), "the port station did not fetch its gallery")
+        #expect(result.stdout.contains("[port-recorded-checked-in]") || result.stdout.contains("[port-recorded-referred]"))
+        #expect(result.stderr.contains("check-in recorded"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: state + "/port-station/check-ins"))?.isEmpty == true,
+                "the check-in never reached the embedded intake")
     }
 }

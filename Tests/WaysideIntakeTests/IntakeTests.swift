@@ -182,6 +182,30 @@ import WaysideWire
         } }
     }
 
+    /// The code a kiosk shows offline (derived from the submission id) is the code the intake
+    /// files the request under; only a taken code is replaced, and the receipt says by what.
+    @Test(arguments: StorageKind.available) func theOfflineCodeIsTheIntakesCode(kind: StorageKind) async throws {
+        try await withStorage(kind) { storage in try await withIntake(storage: storage) { intake in
+            let kiosk = try await enrolKiosk(intake)
+            let first = person()
+            let firstEntry = try await commitOne(kiosk, first)
+            let firstReceipt = try await kiosk.uplink.deliver(firstEntry)
+            #expect(firstReceipt.confirmationCode == WaysideCore.ConfirmationCode.make(for: first.id))
+            // A second request whose id shares the 40 bits the code is made from.
+            var bytes = first.id.uuid
+            bytes.15 ^= 0xFF
+            var second = person("Jean")
+            second.id = UUID(uuid: bytes)
+            #expect(WaysideCore.ConfirmationCode.make(for: second.id) == firstReceipt.confirmationCode)
+            let secondReceipt = try await kiosk.uplink.deliver(try await commitOne(kiosk, second))
+            #expect(secondReceipt.confirmationCode != firstReceipt.confirmationCode)
+            #expect(WaysideCore.ConfirmationCode.normalise(secondReceipt.confirmationCode) != nil)
+            // Delivered again, each keeps its own code.
+            #expect(try await kiosk.uplink.deliver(firstEntry).confirmationCode == firstReceipt.confirmationCode)
+            #expect(try await kiosk.uplink.status(code: secondReceipt.confirmationCode).state == .pending)
+        } }
+    }
+
     @Test(arguments: StorageKind.available) func galleryIsSealedToTheStationAndCheckInsCloseTheLoop(kind: StorageKind) async throws {
         try await withStorage(kind) { storage in try await withIntake(storage: storage) { intake in
             let kiosk = try await enrolKiosk(intake)

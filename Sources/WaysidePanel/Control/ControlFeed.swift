@@ -154,8 +154,22 @@ public final class ControlSocketDriver: @unchecked Sendable {
     }
 
     /// Presses and releases `button`, holding it `hold` (longer than the kiosk's debounce).
-    public func press(_ button: Button, hold: Duration = .milliseconds(60)) async throws {
-        try ControlSocketLines.send("press \(button.rawValue)", to: buttonsPath)
+    /// The kiosk shows its first screen before its buttons socket is bound: until then (at
+    /// most `waitForKiosk`) a press is retried rather than lost.
+    public func press(_ button: Button, hold: Duration = .milliseconds(60), waitForKiosk: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + waitForKiosk
+        while true {
+            let failure: PanelError
+            do {
+                try ControlSocketLines.send("press \(button.rawValue)", to: buttonsPath)
+                break
+            } catch {
+                failure = error
+            }
+            let notYetBound = failure.errno == ENOENT || failure.errno == ECONNREFUSED
+            guard notYetBound, ContinuousClock.now < deadline else { throw failure }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         try await Task.sleep(for: hold)
         try ControlSocketLines.send("release \(button.rawValue)", to: buttonsPath)
         try await Task.sleep(for: hold)
