@@ -65,6 +65,8 @@ public final class KioskService: Service, Sendable {
         case buttonsEnded
         case commitFinished
         case shutdown
+        /// The photo just taken, kept for the review screen until the visit moves on.
+        case photoTaken(CapturedPhoto)
     }
 
     public func run() async throws {
@@ -100,11 +102,16 @@ public final class KioskService: Service, Sendable {
         var buttonsEnded = false
         var shuttingDown = false
         var announcedReady = false
+        /// The last photo's pixels, only while the person may still be reviewing it.
+        var reviewPhoto: CapturedPhoto?
 
         func perform(_ effects: [FlowEffect]) async {
             for effect in effects {
                 switch effect {
-                case .show(let content):
+                case .show(var content):
+                    if content.showsCapturedPhoto, let reviewPhoto, let picture = reviewPhoto.picture {
+                        content.preview = reviewPhoto.faceBox.flatMap { picture.portrait(around: $0) } ?? picture
+                    }
                     do {
                         try await parts.screen.show(content)
                     } catch {
@@ -139,6 +146,7 @@ public final class KioskService: Service, Sendable {
                                 "face": "\(photo.faceBox.map { "\($0.width)x\($0.height)" } ?? "none")",
                                 "has_template": "\(photo.template == nil ? "no" : "yes")",
                             ])
+                            sink.yield(.photoTaken(photo))
                             sink.yield(.flow(.photoCaptured(jpeg: photo.jpeg, template: photo.template)))
                         } catch {
                             if !Task.isCancelled { sink.yield(.flow(.captureFailed(reason: "\(error)"))) }
@@ -148,6 +156,7 @@ public final class KioskService: Service, Sendable {
                     captureTask?.cancel()
                     captureTask = nil
                 case .submit(let submission):
+                    reviewPhoto = nil
                     commitsInFlight += 1
                     // Not cancelled on shutdown: a commit the person was told about must complete.
                     Task { [parts, logger, receiptWait] in
@@ -186,6 +195,7 @@ public final class KioskService: Service, Sendable {
                         if !Task.isCancelled { sink.yield(.timer(generation: generation)) }
                     }
                 case .forgetVisit:
+                    reviewPhoto = nil
                     captureTask?.cancel()
                     await parts.speaker.stop()
                 case .printReceipt(let receipt):
@@ -250,6 +260,8 @@ public final class KioskService: Service, Sendable {
                 buttonsEnded = true
             case .commitFinished:
                 commitsInFlight -= 1
+            case .photoTaken(let photo):
+                reviewPhoto = photo
             case .shutdown:
                 logger.info("shutting down", metadata: ["commits_in_flight": "\(commitsInFlight)"])
                 shuttingDown = true

@@ -132,14 +132,9 @@ final class SharedFaceEngine: @unchecked Sendable {
             return .guidance(FacePhotoTaker.catalogKey(for: first), metering: assessment.meteringBox)
         }
         let template = try engine.template(of: face, in: image)
-        let jpeg: Data
-        if frame.format == .mjpeg {
-            jpeg = Data(frame.bytes)
-        } else {
-            let rgb = Frame(width: image.width, height: image.height, format: .rgb24, bytes: image.pixels)
-            jpeg = Data(try codec.encode(rgb))
-        }
-        return .photo(CapturedPhoto(jpeg: jpeg, template: template, faceBox: face.box), metering: assessment.meteringBox)
+        let rgb = Frame(width: image.width, height: image.height, format: .rgb24, bytes: image.pixels)
+        let jpeg = frame.format == .mjpeg ? Data(frame.bytes) : Data(try codec.encode(rgb))
+        return .photo(CapturedPhoto(jpeg: jpeg, template: template, faceBox: face.box, picture: rgb), metering: assessment.meteringBox)
     }
 
     /// What the liveness check needs from one frame.

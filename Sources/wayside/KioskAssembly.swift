@@ -32,7 +32,7 @@ struct KioskAssembly {
     var portDemo: (parts: KioskParts, visitor: ScriptedVisitor)?
 
     init(profile: BoardProfile, forceScript: Bool, waitForReceipt: Bool = false, scriptGPIOSim: String? = nil,
-         lingerOnReceipt: Duration = .zero, controlSocket: String? = nil, logger: Logger) throws {
+         lingerOnReceipt: Duration = .zero, controlSocket: String? = nil, screenshots: String? = nil, logger: Logger) throws {
         let camera: any FrameSource
         switch profile.camera.kind {
         case .imageFolder, .still:
@@ -111,6 +111,12 @@ struct KioskAssembly {
                 }
                 self.visitor = visitor
                 screens.append(visitor)
+            }
+        }
+
+        if let screenshots {
+            do { screens.append(try ScreenshotScreen(directory: screenshots)) } catch {
+                throw AssemblyError(key: "--screenshots", detail: "\(error)")
             }
         }
 
@@ -229,4 +235,26 @@ struct SilentSpeaker: Speaker {
     let name = "none"
     func say(_ text: String, languageTag: String) {}
     func stop() {}
+}
+
+/// Draws every screen off screen at 800x480 and keeps the last of each as
+/// `<dir>/<screen id>-<language>.png`: the README's pictures come from a real visit.
+actor ScreenshotScreen: Screen {
+    nonisolated let name: String
+    private let directory: String
+    private let screen: FramebufferScreen
+
+    init(directory: String) throws {
+        self.directory = directory
+        self.name = "screenshots \(directory)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        screen = try FramebufferScreen(width: 800, height: 480)
+    }
+
+    func show(_ content: ScreenContent) async throws {
+        guard content.id != "blank" else { return }
+        try await screen.show(content)
+        let png = await screen.screenshotPNG()
+        FileManager.default.createFile(atPath: "\(directory)/\(content.id)-\(content.languageTag).png", contents: Data(png))
+    }
 }

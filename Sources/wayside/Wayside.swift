@@ -48,6 +48,9 @@ struct Wayside: AsyncParsableCommand {
     @Option(name: .long, help: "Drive the kiosk through Unix datagram sockets in this directory: presses arrive on DIR/buttons ('press ok', 'release ok'), and every screen, prompt and help-lamp change is sent as JSON to DIR/feed when a driver has bound it.")
     var controlSocket: String?
 
+    @Option(name: .long, help: "Also draw every screen off screen (800x480) and keep the last of each as DIR/<screen>-<language>.png.")
+    var screenshots: String?
+
     @Option(name: .long, help: "Seconds a scripted visit may take before it counts as stalled.")
     var visitTimeout: Int = 120
 
@@ -74,7 +77,7 @@ struct Wayside: AsyncParsableCommand {
         do {
             assembly = try KioskAssembly(profile: profile, forceScript: scripted, waitForReceipt: waitForReceipt,
                                         scriptGPIOSim: scriptGPIOSim, lingerOnReceipt: .seconds(lingerOnReceipt),
-                                        controlSocket: controlSocket, logger: logger)
+                                        controlSocket: controlSocket, screenshots: screenshots, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("wayside: board \(profile.name): \(error)\n".utf8))
             throw ExitCode(2)

@@ -51,6 +51,37 @@ func eventually(_ timeout: Duration = .seconds(120), _ condition: @Sendable () a
         #expect(await screen.ids.contains("saved-offline"))
     }
 
+    /// "Is this you?" shows the photo (cropped to the face), and only while it is asked.
+    @Test func theReviewScreenShowsThePhotoJustTakenAndNothingAfter() async throws {
+        let picture = Frame(width: 64, height: 48, format: .rgb24, bytes: [UInt8](repeating: 200, count: 64 * 48 * 3))
+        let photo = CapturedPhoto(jpeg: Data([0xFF, 0xD8]), faceBox: PixelRect(x: 24, y: 12, width: 16, height: 16), picture: picture)
+        let visitor = ScriptedVisitor(script: ScriptedVisitor.shelterVisit)
+        let screen = RecordingScreen()
+        let service = KioskService(parts: parts(buttons: visitor, screen: screen, outbox: MemoryOutbox(), photo: .success(photo)),
+                                   flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger, receiptWait: .milliseconds(50))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            group.addTask {
+                var seen = 0
+                while await !visitor.finished {
+                    let shown = await screen.shown
+                    for content in shown.dropFirst(seen) { await visitor.show(content) }
+                    seen = shown.count
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let shown = await screen.shown
+        let review = try #require(shown.first { $0.id == "photo-review" })
+        let preview = try #require(review.preview)
+        // Cropped around the 16 px face: the person sees their face, not the room.
+        #expect(preview.width < picture.width && preview.height <= picture.height && preview.width >= 16)
+        #expect(review.faceBox == nil)
+        let afterReview = shown.drop { $0.id != "photo-review" }.drop { $0.id == "photo-review" }
+        #expect(!afterReview.isEmpty && afterReview.allSatisfy { $0.preview == nil })
+    }
+
     @Test func gracefulShutdownLetsAnInFlightCommitFinish() async throws {
         // A visit that declines the photo: the submission is committed as soon as consent is answered.
         let script = Array(ScriptedVisitor.shelterVisit.prefix(12)) + [

@@ -79,6 +79,44 @@ import WaysidePanel
         #expect(canvas.inkCoverage(in: PixelRect(x: 0, y: 0, width: 390, height: 480)) == 0, "nothing outside the preview")
     }
 
+    /// Nothing a screen holds may fall off it: the whole notice in every language, and a
+    /// six-row name keyboard under its hint and entry, fit above the footer band.
+    @Test func theNoticeInEveryLanguageAndTheNameKeyboardFitOnTheScreen() throws {
+        let catalog = try #require(Self.catalog)
+        let text = try TextRenderer()
+        var canvas = Canvas(width: 800, height: 480)
+        for language in catalog.languages {
+            let notice = ScreenContent(id: "notice", title: catalog.text("notice.title", in: language),
+                                       lines: [catalog.text("notice.body", in: language), catalog.text("notice.alternatives", in: language)],
+                                       footer: catalog.text("footer.navigate", in: language), direction: language.direction, languageTag: language.tag)
+            let measured = PanelLayout().measure(notice, on: &canvas, text: text)
+            #expect(measured.bottom <= measured.limit, "the \(language.tag) notice runs \(measured.bottom - measured.limit) px into the footer")
+        }
+        let keyboard = GridKeyboard.latinLetters(extra: Array("ÑÁÉÍÓ"))
+        let name = ScreenContent(id: "field-givenName", title: "Su nombre",
+                                 lines: ["Use las flechas para moverse. OK escribe la letra. La palomita es para terminar."],
+                                 footer: "OK seguir", entry: "MARIA",
+                                 keyboard: KeyboardView(rows: keyboard.rows.map { $0.map(\.label) }, row: 0, column: 0))
+        let measured = PanelLayout().measure(name, on: &canvas, text: text)
+        #expect(keyboard.rows.count >= 6)
+        #expect(measured.bottom <= measured.limit && measured.fit < 1, "\(measured)")
+    }
+
+    /// The action keys are drawn shapes, so a font without ␣ ⌫ ✓ cannot leave them as the
+    /// same blank box it draws for any glyph it lacks (here a private-use character).
+    @Test func theActionKeysAreDrawnEvenWithoutGlyphs() throws {
+        let text = try TextRenderer()
+        func key(_ label: String) -> [UInt32] {
+            var canvas = Canvas(width: 800, height: 480)
+            let content = ScreenContent(id: "k", title: "", keyboard: KeyboardView(rows: [[label, "A"]], row: 0, column: 1))
+            PanelLayout().render(content, on: &canvas, text: text)
+            return (20..<200).flatMap { y in canvas.pixels[(y * 800 + 30)..<(y * 800 + 390)] }
+        }
+        let missing = key("\u{E000}"), check = key("✓"), delete = key("⌫"), space = key("␣")
+        #expect(Set([missing, check, delete, space]).count == 4, "each action key has its own shape, none is the missing-glyph box")
+        #expect(check.contains(0x000000) && delete.contains(0x000000) && space.contains(0x000000))
+    }
+
     @Test func typedTextIsFollowedByItsCursorBar() async throws {
         let screen = try FramebufferScreen(width: 800, height: 480)
         try await screen.show(ScreenContent(id: "name", title: "Name", entry: "ANA"))

@@ -79,3 +79,23 @@ public struct PixelRect: Sendable, Equatable, Codable {
         return PixelRect(x: left, y: top, width: right - left, height: bottom - top)
     }
 }
+
+extension Frame {
+    /// The head and shoulders around `face`: the box grown to `margin` times its size,
+    /// kept inside the frame. What a review screen shows, so the person sees their face,
+    /// not the room. Nil for a packed (MJPEG) frame.
+    public func portrait(around face: PixelRect, margin: Double = 2.2) -> Frame? {
+        guard isWellFormed, let bpp = format.bytesPerPixel, format != .yuyv else { return nil }
+        let side = Int(Double(max(face.width, face.height)) * margin)
+        let w = min(width, side), h = min(height, Int(Double(side) * 1.25))
+        let cx = face.x + face.width / 2, cy = face.y + face.height / 2
+        let x0 = min(max(0, cx - w / 2), width - w), y0 = min(max(0, cy - h / 2), height - h)
+        guard w > 0, h > 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: w * h * bpp)
+        for row in 0..<h {
+            let source = (y0 + row) * bytesPerRow + x0 * bpp
+            out.replaceSubrange(row * w * bpp..<(row + 1) * w * bpp, with: bytes[source..<(source + w * bpp)])
+        }
+        return Frame(width: w, height: h, format: format, bytes: out)
+    }
+}

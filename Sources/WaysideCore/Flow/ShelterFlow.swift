@@ -521,7 +521,9 @@ public struct ShelterFlow: VisitFlow {
             return (p.screen("capture", title: p.text("capture.title"), lines: [p.text(guidance ?? "capture.lookHere")]),
                     [p.text("capture.title")])
         case .photoReview(let list):
-            return (p.screen("photo-review", title: p.text("photoReview.title"), choices: list), [p.text("photoReview.title")] + list.options)
+            var review = p.screen("photo-review", title: p.text("photoReview.title"), choices: list)
+            review.showsCapturedPhoto = true
+            return (review, [p.text("photoReview.title")] + list.options)
         case .captureTrouble(let list):
             return (p.screen("capture-trouble", title: p.text("trouble.title"), lines: [p.text("capture.failed")], choices: list),
                     [p.text("trouble.title")] + list.options)

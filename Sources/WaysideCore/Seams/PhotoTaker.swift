@@ -6,11 +6,14 @@ public struct CapturedPhoto: Sendable, Equatable {
     public var template: FaceTemplate?
     /// Where the face is in the photo, if a face engine found it.
     public var faceBox: PixelRect?
+    /// The photo as pixels, for the review screen ("Is this you?") to show.
+    public var picture: Frame?
 
-    public init(jpeg: Data, template: FaceTemplate? = nil, faceBox: PixelRect? = nil) {
+    public init(jpeg: Data, template: FaceTemplate? = nil, faceBox: PixelRect? = nil, picture: Frame? = nil) {
         self.jpeg = jpeg
         self.template = template
         self.faceBox = faceBox
+        self.picture = picture
     }
 }
 

@@ -26,6 +26,9 @@ public struct ScreenContent: Sendable, Equatable {
     public var entry: String?
     /// The on-screen keyboard, when the step takes typed input.
     public var keyboard: KeyboardView?
+    /// The screen asks for the photo just taken (the review): the flow holds no pixels, so
+    /// the kiosk puts the picture in ``preview`` before the screen draws it.
+    public var showsCapturedPhoto = false
 
     public init(id: String, title: String, lines: [String] = [], choices: [String] = [],
                 selectedChoice: Int? = nil, footer: String = "",

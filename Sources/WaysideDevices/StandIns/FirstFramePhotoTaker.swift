@@ -21,13 +21,13 @@ public struct FirstFramePhotoTaker: PhotoTaker {
                     guard case .frame(let frame) = event, frame.isWellFormed else { continue }
                     switch frame.format {
                     case .mjpeg:
-                        return CapturedPhoto(jpeg: Data(frame.bytes))
+                        return CapturedPhoto(jpeg: Data(frame.bytes), picture: try? codec.decode(frame.bytes, to: .rgb24))
                     case .rgb24, .gray8:
-                        return CapturedPhoto(jpeg: Data(try codec.encode(frame)))
+                        return CapturedPhoto(jpeg: Data(try codec.encode(frame)), picture: frame)
                     case .yuyv:
                         // A V4L2 camera's usual format (the HIL VM's vivid): converted, not skipped.
                         guard let rgb = YUYV.rgb(frame) else { continue }
-                        return CapturedPhoto(jpeg: Data(try codec.encode(rgb)))
+                        return CapturedPhoto(jpeg: Data(try codec.encode(rgb)), picture: rgb)
                     }
                 }
                 return nil

@@ -304,7 +304,25 @@ public final class TextRenderer {
         // Chinese has no spaces between words: it wraps at any character.
         let words: [String] = text.contains(" ") ? text.split(separator: " ").map(String.init) : text.map { String($0) }
         let joiner = text.contains(" ") ? " " : ""
+        // A word wider than the line (a long model name, a run of Chinese between spaces)
+        // is broken between characters rather than drawn off the screen's edge.
+        var pieces: [String] = []
         for word in words {
+            guard word.count > 1, self.width(of: word, languageTag: languageTag, size: size, bold: bold) > width else {
+                pieces.append(word)
+                continue
+            }
+            var chunk = ""
+            for character in word {
+                if !chunk.isEmpty, self.width(of: chunk + String(character), languageTag: languageTag, size: size, bold: bold) > width {
+                    pieces.append(chunk)
+                    chunk = ""
+                }
+                chunk.append(character)
+            }
+            if !chunk.isEmpty { pieces.append(chunk) }
+        }
+        for word in pieces {
             let candidate = current.isEmpty ? word : current + joiner + word
             if current.isEmpty || self.width(of: candidate, languageTag: languageTag, size: size, bold: bold) <= width {
                 current = candidate
