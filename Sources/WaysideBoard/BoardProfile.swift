@@ -24,6 +24,21 @@ public struct BoardProfile: Sendable, Equatable {
     public var intake: IntakeProfile
     /// What a port station serves (role = port only).
     public var station: StationProfile?
+    /// A receipt printer, if the board has one.
+    public var printer: PrinterProfile?
+}
+
+/// A receipt printer.
+public struct PrinterProfile: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// ESC/POS over a serial port (most thermal kiosk printers).
+        case escpos
+    }
+    public var kind: Kind
+    public var device: String
+    public var baud: Int
+    /// Dots per line: 384 for 58 mm paper, 576 for 80 mm.
+    public var widthDots: Int
 }
 
 /// A port check-in station's settings.

@@ -277,10 +277,18 @@ private struct TableReader {
         } else if role == .port {
             throw fail("station", "is missing: a port board names the port it serves, [station] port = \"San Ysidro\"")
         }
+        var printer: PrinterProfile?
+        if var printerTable = try subtable("printer", required: false) {
+            printer = PrinterProfile(kind: try printerTable.choice("kind"), device: try printerTable.path("device"),
+                                     baud: try printerTable.int("baud", default: 19200, in: 1200...115_200),
+                                     widthDots: 384)
+            printer?.widthDots = try printerTable.int("width_dots", default: 384, in: 128...1024)
+            try printerTable.finish()
+        }
         try finish()
 
         return BoardProfile(name: name, role: role, dataDirectory: dataDirectory, camera: camera,
-                            buttons: buttons, display: display, speaker: speaker, intake: IntakeProfile(url: url), station: station)
+                            buttons: buttons, display: display, speaker: speaker, intake: IntakeProfile(url: url), station: station, printer: printer)
     }
 
     mutating func markRead(_ name: String) { consumed.insert(name) }

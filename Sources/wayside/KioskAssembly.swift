@@ -170,8 +170,18 @@ struct KioskAssembly {
             station = made
             services.append(CheckInForwarder(station: made))
         }
+        var printer: (any ReceiptPrinter)?
+        if let settings = profile.printer {
+            // A printer that is missing or unplugged costs the person nothing: the code is
+            // shown and spoken; each failed print is logged with the reason.
+            do { printer = try EscPosPrinter.open(device: settings.device, baud: settings.baud, widthDots: settings.widthDots) } catch {
+                logger.error("receipt printer not available; receipts are shown and spoken only",
+                             metadata: ["device": "\(settings.device)", "error": "\(error)"])
+            }
+        }
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
-                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal, station: station)
+                           speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal,
+                           printer: printer, station: station)
 
         if let visitor, profile.role == .shelter, profile.intake.isEmbedded, scriptGPIOSim == nil {
             portDemo = try Self.portDemo(profile: profile, uplink: uplink, base: parts, baseScreens: screens.filter { !($0 is ScriptedVisitor) },

@@ -117,6 +117,30 @@ import WaysidePanel
         #expect(check.contains(0x000000) && delete.contains(0x000000) && space.contains(0x000000))
     }
 
+    /// A confirmation code (and any number) inside Arabic keeps its reading order: the
+    /// Arabic font's digits once split the code into runs that were drawn reversed.
+    @Test func aCodeInArabicTextReadsLeftToRight() throws {
+        let text = try TextRenderer()
+        for code in ["K7Q4-MX2P-Z", "2026 ٢٠٢٦ 12:30"] {
+            let width = text.width(of: code, languageTag: "ar", size: 32)
+            var inArabic = Canvas(width: 800, height: 60), alone = Canvas(width: 800, height: 60)
+            text.draw(code, x: 700, baseline: 40, size: 32, color: 0, languageTag: "ar", direction: .rightToLeft, on: &inArabic)
+            text.draw(code, x: 700 - width, baseline: 40, size: 32, color: 0, languageTag: "ar", direction: .leftToRight, on: &alone)
+            let same = inArabic == alone
+            #expect(same, "\(code) is not drawn in reading order")
+        }
+        // In a sentence: the Arabic words to the right of the code, the code whole on their left.
+        let sentence = "رمز التأكيد هو K7Q4-MX2P-Z"
+        var canvas = Canvas(width: 800, height: 60)
+        text.draw(sentence, x: 780, baseline: 40, size: 32, color: 0, languageTag: "ar", direction: .rightToLeft, on: &canvas)
+        let codeWidth = text.width(of: "K7Q4-MX2P-Z", languageTag: "ar", size: 32)
+        let left = try #require(canvas.inkExtent(rows: 0..<60)).lowerBound
+        var code = Canvas(width: 800, height: 60)
+        text.draw("K7Q4-MX2P-Z", x: left, baseline: 40, size: 32, color: 0, languageTag: "ar", direction: .leftToRight, on: &code)
+        let region = PixelRect(x: left, y: 0, width: codeWidth - 2, height: 60)
+        #expect(abs(canvas.inkCoverage(in: region) - code.inkCoverage(in: region)) < 0.001)
+    }
+
     @Test func typedTextIsFollowedByItsCursorBar() async throws {
         let screen = try FramebufferScreen(width: 800, height: 480)
         try await screen.show(ScreenContent(id: "name", title: "Name", entry: "ANA"))

@@ -462,7 +462,8 @@ public struct ShelterFlow: VisitFlow {
     }
 
     private func receiptPrintout(code: String) -> ReceiptPrintout {
-        ReceiptPrintout(lines: [prompter.text("saved.title"), prompter.text("saved.code", code), prompter.text("saved.checkLater")], code: code)
+        ReceiptPrintout(lines: [prompter.text("saved.title"), prompter.text("saved.code", code), prompter.text("saved.checkLater")], code: code,
+                        languageTag: language.tag, direction: language.direction)
     }
 
     // MARK: Screens

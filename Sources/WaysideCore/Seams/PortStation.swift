@@ -18,9 +18,14 @@ public protocol PortStation: Sendable {
 public struct ReceiptPrintout: Sendable, Equatable {
     public var lines: [String]
     public var code: String
-    public init(lines: [String], code: String) {
+    /// The person's language, so the printout is in their script and direction.
+    public var languageTag: String
+    public var direction: TextDirection
+    public init(lines: [String], code: String, languageTag: String = "en", direction: TextDirection = .leftToRight) {
         self.lines = lines
         self.code = code
+        self.languageTag = languageTag
+        self.direction = direction
     }
 }
 

@@ -179,16 +179,18 @@ public final class TextRenderer {
 
     /// Splits `text` into runs that one font of the chain can draw; spaces and marks stay
     /// with the run they are in.
-    private func shape(_ text: String, languageTag: String, size: Int, bold: Bool) -> [ShapedRun] {
-        let key = "\(languageTag)|\(size)|\(bold)|\(text)"
+    /// `leftToRight` forces that direction (a number or code inside right-to-left text, which
+    /// HarfBuzz would otherwise lay out by the script it guesses).
+    private func shape(_ text: String, languageTag: String, size: Int, bold: Bool, leftToRight: Bool = false) -> [ShapedRun] {
+        let key = "\(languageTag)|\(size)|\(bold)|\(leftToRight)|\(text)"
         if let cached = shaped[key] { return cached }
-        let runs = shapeUncached(text, languageTag: languageTag, size: size, bold: bold)
+        let runs = shapeUncached(text, languageTag: languageTag, size: size, bold: bold, leftToRight: leftToRight)
         if shaped.count >= cacheLimit { shaped.removeAll(keepingCapacity: true) }
         shaped[key] = runs
         return runs
     }
 
-    private func shapeUncached(_ text: String, languageTag: String, size: Int, bold: Bool) -> [ShapedRun] {
+    private func shapeUncached(_ text: String, languageTag: String, size: Int, bold: Bool, leftToRight: Bool) -> [ShapedRun] {
         let fonts = chain(languageTag, size: size, bold: bold)
         guard let first = fonts.first else { return [] }
         var runs: [(SizedFont, String)] = []
@@ -229,6 +231,9 @@ public final class TextRenderer {
             }
             hb_buffer_set_language(buffer, hb_language_from_string(languageTag, -1))
             hb_buffer_guess_segment_properties(buffer)
+            // A run with no right-to-left letter (Arabic-Indic digits, whose script HarfBuzz
+            // reads as Arabic) reads left to right, as numbers do.
+            if leftToRight || !piece.contains(where: Self.isRightToLeft) { hb_buffer_set_direction(buffer, HB_DIRECTION_LTR) }
             hb_shape(font.font, buffer, nil, 0)
             var count: UInt32 = 0
             let infos = hb_buffer_get_glyph_infos(buffer, &count)
@@ -256,19 +261,36 @@ public final class TextRenderer {
     }
 
     /// Draws one line of `text` with its baseline at `baseline`, starting at `x` for a
-    /// left-to-right paragraph, or ending at `x` for a right-to-left one (runs then go
-    /// from the right: a simple form of the Unicode bidi algorithm's run reordering).
+    /// left-to-right paragraph, or ending at `x` for a right-to-left one.
+    ///
+    /// Right to left, a simple form of the Unicode bidi algorithm: the line is cut into
+    /// spans of left-to-right text (Latin words, numbers, and what joins them, such as the
+    /// dashes of "K7Q4-MX2P-Z") and right-to-left text; spans go from the right, and inside
+    /// a left-to-right span the runs keep their reading order. Without it a confirmation code
+    /// in an Arabic sentence came out with its pieces reversed ("P-Z2MX4-Q7K").
     public func draw(_ text: String, x: Int, baseline: Int, size: Int, color: UInt32, languageTag: String,
                      direction: TextDirection, bold: Bool = false, on canvas: inout Canvas) {
-        let runs = shape(text, languageTag: languageTag, size: size, bold: bold)
         var ordered: [(run: ShapedRun, x: Int)] = []
         if direction == .rightToLeft {
             var right = x
-            for run in runs {
-                right -= run.width
-                ordered.append((run, right))
+            for span in Self.directionalSpans(text) {
+                let runs = shape(span.text, languageTag: languageTag, size: size, bold: bold, leftToRight: span.leftToRight)
+                if span.leftToRight {
+                    var left = right - runs.reduce(0) { $0 + $1.width }
+                    right = left
+                    for run in runs {
+                        ordered.append((run, left))
+                        left += run.width
+                    }
+                } else {
+                    for run in runs {
+                        right -= run.width
+                        ordered.append((run, right))
+                    }
+                }
             }
         } else {
+            let runs = shape(text, languageTag: languageTag, size: size, bold: bold)
             var left = x
             for run in runs {
                 ordered.append((run, left))
@@ -286,6 +308,44 @@ public final class TextRenderer {
                 pen += glyph.xAdvance
             }
         }
+    }
+
+    /// `text` cut into spans that read left to right (from a Latin letter or a digit to the
+    /// last one before right-to-left text, with the spaces and punctuation between) and spans
+    /// that do not, in logical order.
+    /// A character of a right-to-left script (Hebrew, Arabic, Syriac, Thaana...), digits aside:
+    /// Arabic-Indic digits are numbers and read left to right like any other.
+    static func isRightToLeft(_ c: Character) -> Bool {
+        guard let v = c.unicodeScalars.first?.value else { return false }
+        if (0x0660...0x0669).contains(v) || (0x06F0...0x06F9).contains(v) { return false }
+        return (0x0590...0x08FF).contains(v) || (0xFB1D...0xFDFF).contains(v) || (0xFE70...0xFEFF).contains(v)
+    }
+
+    static func directionalSpans(_ text: String) -> [(text: String, leftToRight: Bool)] {
+        let rightToLeft = isRightToLeft
+        func strongLeftToRight(_ c: Character) -> Bool { (c.isLetter || c.isNumber) && !rightToLeft(c) }
+        let characters = Array(text)
+        var spans: [(text: String, leftToRight: Bool)] = []
+        var index = 0
+        while index < characters.count {
+            if strongLeftToRight(characters[index]) {
+                // Extend through neutrals up to the last strong left-to-right character
+                // before the next right-to-left one.
+                var end = index, probe = index + 1
+                while probe < characters.count, !rightToLeft(characters[probe]) {
+                    if strongLeftToRight(characters[probe]) { end = probe }
+                    probe += 1
+                }
+                spans.append((String(characters[index...end]), true))
+                index = end + 1
+            } else {
+                var end = index
+                while end + 1 < characters.count, !strongLeftToRight(characters[end + 1]) { end += 1 }
+                spans.append((String(characters[index...end]), false))
+                index = end + 1
+            }
+        }
+        return spans
     }
 
     /// Greedy word wrap of `text` into lines no wider than `width` pixels.
