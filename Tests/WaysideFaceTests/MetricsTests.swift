@@ -22,7 +22,7 @@ struct MetricsTests {
     @Test func perfectSeparationHasZeroEER() {
         let m = VerificationMetrics(genuine: [0.1, 0.2, 0.3], impostor: [0.8, 0.9, 1.0, 1.1])
         #expect(m.eer.fmr == 0 && m.eer.fnmr == 0)
-        #expect(m.atDlibThreshold.fnmr == 0 && m.atDlibThreshold.fmr == 0)
+        #expect(m.atCustomaryThreshold?.fnmr == 0 && m.atCustomaryThreshold?.fmr == 0)
     }
 
     @Test func identicalDistributionsHaveEERNearHalf() {
