@@ -32,7 +32,7 @@ struct Eval: ParsableCommand {
 struct EvalFace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "face",
-        abstract: "Evaluate the face engine on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.")
+        abstract: "Evaluate the face engines (dlib, YuNet + SFace, their fused score) on LFW, NUAA and UTKFace; write report.json, det.svg, groups.svg.")
 
     @Option(help: "Folder with lfw/, nuaa/, utkface/ (default: ../shared/data from the project root).")
     var data: String?
@@ -49,6 +49,9 @@ struct EvalFace: ParsableCommand {
     @Option(help: "Quick slice: LFW pairs per fold (of each kind).")
     var lfwPairsPerFold: Int?
 
+    @Option(help: "Quick slice: only the first n LFW folds.")
+    var lfwFolds: Int?
+
     @Option(help: "Quick slice: every n-th NUAA frame and UTKFace crop.")
     var every = 1
 
@@ -63,7 +66,7 @@ struct EvalFace: ParsableCommand {
         let cache = noCache ? nil : FaceModelFiles.cacheDirectory()
         let run = EvaluationRun(dataRoot: root, cacheDirectory: cache, workers: workers,
                                 datasets: dataset.isEmpty ? EvaluationRun.Dataset.allCases : dataset,
-                                lfwPairsPerFold: lfwPairsPerFold, nuaaEvery: every, utkEvery: every,
+                                lfwPairsPerFold: lfwPairsPerFold, lfwFolds: lfwFolds, nuaaEvery: every, utkEvery: every,
                                 engines: engine.isEmpty ? FaceEngineKind.allCases : engine)
         let bar = EvalProgressBar()
         let report = try run.run { name, done, total in bar.update(name, done, total) }

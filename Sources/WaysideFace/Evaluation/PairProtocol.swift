@@ -136,7 +136,8 @@ public struct PairProtocol: Sendable {
     /// The figures of dlib's and SFace's distances fused: each z-normalised against its
     /// own impostor distances on this protocol, then averaged (score-level sum-rule
     /// fusion). An image one engine failed to enrol is compared by the other alone, so
-    /// the fused matcher enrols every image either engine does.
+    /// the fused matcher enrols every image either engine does (two images each enrolled
+    /// by a different engine only have nothing to compare).
     ///
     /// The normalisation reads impostor distances only, never a genuine one, so it
     /// cannot be tuned to the genuine pairs it is measured on; a deployment would fix the
@@ -165,6 +166,14 @@ public struct ScoreFusion: Sendable, Codable, Equatable {
     public var dlibMean: Double, dlibSD: Double
     /// Mean and standard deviation of SFace's impostor distances (1 - cosine).
     public var sfaceMean: Double, sfaceSD: Double
+
+    /// Makes a fusion from the two engines' impostor statistics.
+    public init(dlibMean: Double, dlibSD: Double, sfaceMean: Double, sfaceSD: Double) {
+        self.dlibMean = dlibMean
+        self.dlibSD = dlibSD
+        self.sfaceMean = sfaceMean
+        self.sfaceSD = sfaceSD
+    }
 
     /// The fused distance; nil when neither engine could compare.
     public func fuse(dlib: Float?, sface: Float?) -> Float? {

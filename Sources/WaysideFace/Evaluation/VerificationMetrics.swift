@@ -61,7 +61,8 @@ public struct VerificationMetrics: Sendable, Codable, Equatable {
         }
         self.det = det
         // EER: bisect on the threshold where FMR rises through FNMR.
-        var low: Float = 0, high: Float = max(g.last ?? 1, i.last ?? 1) + 1
+        // From below every score: distances start at 0, a fused z-score goes negative.
+        var low: Float = min(0, g.first ?? 0, i.first ?? 0), high: Float = max(g.last ?? 1, i.last ?? 1) + 1
         for _ in 0..<60 {
             let mid = (low + high) / 2
             let p = point(at: mid)
