@@ -16,11 +16,15 @@ enum Fixtures {
 
     static var modelsPresent: Bool { (try? models.checkPresent()) != nil }
 
+    /// YuNet and SFace, converted by scripts/fetch-models.
+    static var openCVModelsPresent: Bool { (try? models.checkOpenCVPresent()) != nil }
+
     static var samplesPresent: Bool { FileManager.default.fileExists(atPath: samples + "/obama.jpg") }
 
     static var lfwPresent: Bool { FileManager.default.fileExists(atPath: dataRoot + "/lfw/pairs.txt") }
 
     static let modelsMissing = "face models absent: run scripts/fetch-models (looked in \(models.directory))"
+    static let openCVModelsMissing = "YuNet/SFace models absent: run scripts/fetch-models (looked in \(models.directory))"
     static let samplesMissing = "shared samples absent at \(samples): skipping"
     static let lfwMissing = "shared LFW absent at \(dataRoot)/lfw: skipping"
 }
