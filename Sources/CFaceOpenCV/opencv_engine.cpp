@@ -30,6 +30,10 @@ namespace {
 constexpr std::array<int, 3> kStrides{8, 16, 32};
 /// The network downsamples five times: input sides must be multiples of 32.
 constexpr int kAlign = 32;
+/// The smallest side fed to YuNet. OpenCV 4.6 returned NaN heads now and then for a
+/// 640x32 input (one row at stride 32): seen as phantom faces on a 2000x1 image scaled
+/// down. Two rows at every stride avoid it; real frames are far larger anyway.
+constexpr int kMinSide = 2 * kAlign;
 
 /// ArcFace's five reference points in a 112x112 chip (Deng et al., InsightFace), the
 /// layout SFace was trained on: right eye, left eye, nose tip, right and left mouth corner.
@@ -147,18 +151,21 @@ struct wf_cv_engine {
             for (size_t i = 0; i < cells; ++i) {
                 // Both heads end in a sigmoid; the face score is their geometric mean.
                 const float score = std::sqrt(std::clamp(c[i], 0.f, 1.f) * std::clamp(o[i], 0.f, 1.f));
-                if (score < threshold) continue;
+                // NaN passes every comparison but `!(x >= t)`: a broken output is never a face.
+                if (!(score >= threshold)) continue;
                 const float col = static_cast<float>(i % cols), row = static_cast<float>(i / cols);
                 // Anchor-free: offsets of the centre from the cell, log-size, in stride units.
                 const float *d = b + 4 * i;
                 const float cx = (col + d[0]) * stride, cy = (row + d[1]) * stride;
                 const float w = std::exp(d[2]) * stride, h = std::exp(d[3]) * stride;
                 Candidate f{cv::Rect2f(cx - w / 2, cy - h / 2, w, h), score, {}};
+                bool finite = std::isfinite(cx) && std::isfinite(cy) && std::isfinite(w) && std::isfinite(h);
                 for (int p = 0; p < 5; ++p) {
                     f.points[2 * p] = (col + k[10 * i + 2 * p]) * stride;
                     f.points[2 * p + 1] = (row + k[10 * i + 2 * p + 1]) * stride;
+                    finite = finite && std::isfinite(f.points[2 * p]) && std::isfinite(f.points[2 * p + 1]);
                 }
-                found.push_back(f);
+                if (finite) found.push_back(f);
             }
         }
     }
@@ -186,10 +193,10 @@ wf_status wf_cv_open(const char *yunet_path, const char *sface_path, wf_cv_engin
         for (const char *kind : {"cls", "obj", "bbox", "kps"}) {
             for (int stride : kStrides) engine->heads.push_back(std::string(kind) + "_" + std::to_string(stride));
         }
-        // A dry run on a blank 32x32 image: a file that parses but is not the 2023 YuNet
+        // A dry run on a blank image: a file that parses but is not the 2023 YuNet
         // (the older model, SFace by mistake) fails here, naming the file, not at the first face.
         std::vector<Candidate> none;
-        engine->decode(cv::Mat(kAlign, kAlign, CV_8UC3, cv::Scalar::all(0)), 2.f, none);
+        engine->decode(cv::Mat(kMinSide, kMinSide, CV_8UC3, cv::Scalar::all(0)), 2.f, none);
 
         current = sface_path;
         engine->sface = cv::dnn::readNetFromONNX(sface_path);
@@ -247,9 +254,10 @@ wf_status wf_cv_detect(wf_cv_engine *engine, const uint8_t *pixels, int32_t widt
             cv::resize(engine->colour, engine->scaled, size, 0, 0, cv::INTER_AREA);
             input = &engine->scaled;
         }
-        // Pad right and bottom with black to the next multiple of 32: the image keeps its
-        // pixels and origin, so coordinates only need the scale undone.
-        const int pw = (input->cols + kAlign - 1) / kAlign * kAlign, ph = (input->rows + kAlign - 1) / kAlign * kAlign;
+        // Pad right and bottom with black to the next multiple of 32 (at least kMinSide): the
+        // image keeps its pixels and origin, so coordinates only need the scale undone.
+        const auto padded = [](int side) { return std::max(kMinSide, (side + kAlign - 1) / kAlign * kAlign); };
+        const int pw = padded(input->cols), ph = padded(input->rows);
         cv::copyMakeBorder(*input, engine->padded, 0, ph - input->rows, 0, pw - input->cols, cv::BORDER_CONSTANT,
                            cv::Scalar::all(0));
         std::vector<Candidate> found;

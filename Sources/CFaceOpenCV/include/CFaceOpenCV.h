@@ -34,7 +34,7 @@ void wf_cv_close(wf_cv_engine *engine);
 
 /// Finds faces with YuNet. Pixels are 8-bit gray (channels 1) or RGB
 /// (channels 3), rows `stride` bytes apart. The image is scaled down to fit
-/// `max_side` (0: 640) and padded to a multiple of 32. Faces scoring below
+/// `max_side` (0: 640) and padded to a multiple of 32 (at least 64). Faces scoring below
 /// `score_threshold` (0..1) are dropped, overlaps above `nms_threshold` IoU
 /// suppressed. Landmarks are YuNet's: right eye, left eye, nose tip, right and
 /// left mouth corners (the person's right, i.e. image left first). Writes up to
