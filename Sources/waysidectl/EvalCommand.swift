@@ -88,6 +88,10 @@ struct EvalFace: ParsableCommand {
             let points = m.atFMR.map { String(format: "FNMR %.2f%% @ FMR %.0e (t=%.3f)", $0.fnmr * 100, $0.fmr, $0.threshold) }
             print("\(v.dataset) \(name): \(v.images) images, FTE \(v.failedToEnrol), several faces \(v.multipleFaces); \(m.genuineCount) genuine (\(v.genuinePairsDropped) dropped), \(m.impostorCount) impostor pairs")
             print("  " + points.joined(separator: "; "))
+            if let all = v.fnmrCountingDropped, v.genuinePairsDropped > 0 {
+                print("  with the \(v.genuinePairsDropped) dropped genuine pairs as non-matches: FNMR "
+                      + all.map { String(format: "%.2f%%", $0 * 100) }.joined(separator: " / "))
+            }
             print(String(format: "  EER %.2f%% (t=%.3f)", m.eer.fnmr * 100, m.eer.threshold)
                   + (m.atCustomaryThreshold.map { String(format: "; at t=%.3f: FMR %.2f%%, FNMR %.2f%%", $0.threshold, $0.fmr * 100, $0.fnmr * 100) } ?? "")
                   + (v.listedPairAccuracy.map { String(format: "; listed-pair accuracy %.2f%%", $0 * 100) } ?? ""))

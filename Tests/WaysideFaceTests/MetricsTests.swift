@@ -83,7 +83,10 @@ struct MetricsTests {
         let dlib = records([[0, 0], [0.1, 0], nil, [3, 0]])
         let sface = records([[1, 0], nil, [0, 1], [0, 1]])
         #expect(p.result(records: dlib, metric: .euclidean).failedToEnrol == 1)
-        #expect(p.result(records: dlib, metric: .euclidean).genuinePairsDropped == 1)
+        let alone = p.result(records: dlib, metric: .euclidean)
+        #expect(alone.genuinePairsDropped == 1)
+        // The one compared genuine pair matches at every target; the dropped one counts as a miss.
+        #expect(alone.fnmrCountingDropped == alone.metrics.atFMR.map { _ in 0.5 })
         let (fused, _) = p.fusedResult(dlib: dlib, sface: sface)
         #expect(fused.failedToEnrol == 0)
         #expect(fused.genuinePairsDropped == 0)

@@ -18,6 +18,10 @@ public struct VerificationResult: Sendable, Codable, Equatable {
     public var listedPairAccuracy: Double?
     /// The error rates.
     public var metrics: VerificationMetrics
+    /// FNMR at each of ``VerificationMetrics/atFMR``'s points with every dropped genuine
+    /// pair counted as a non-match (the generalised false reject of ISO/IEC 19795-1): an
+    /// engine that fails to enrol hard images must not look better for dropping their pairs.
+    public var fnmrCountingDropped: [Double]?
 }
 
 /// Detection and gate figures per demographic group on one data set.

@@ -124,13 +124,16 @@ public struct PairProtocol: Sendable {
             if let d = distance(a, b) { impostor.append(d) }
         }
         let failed = images.indices.filter { !enrolled($0) }.count
+        let metrics = VerificationMetrics(genuine: genuineDistances, impostor: impostor, customaryThreshold: customary)
+        let compared = Double(genuineDistances.count)
         return VerificationResult(
             dataset: dataset, images: images.count, failedToEnrol: failed,
             failureToEnrolRate: Double(failed) / Double(max(1, images.count)),
             multipleFaces: images.filter { (records[$0]?.faces ?? 0) > 1 }.count,
             genuinePairsDropped: dropped,
             listedPairAccuracy: counted == 0 ? nil : Double(correct) / Double(counted),
-            metrics: VerificationMetrics(genuine: genuineDistances, impostor: impostor, customaryThreshold: customary))
+            metrics: metrics,
+            fnmrCountingDropped: metrics.atFMR.map { ($0.fnmr * compared + Double(dropped)) / max(1, compared + Double(dropped)) })
     }
 
     /// The figures of dlib's and SFace's distances fused: each z-normalised against its
