@@ -49,18 +49,10 @@ public final class DlibFaceEngine: FaceEngine {
     /// error naming it and `scripts/fetch-models`.
     public init(models: FaceModelFiles = .standard(), options: Options = .live, loadCNN: Bool = false) throws {
         try models.checkPresent(includingCNN: loadCNN || options.useCNN)
-        var message = [CChar](repeating: 0, count: 1024)
-        var engine: OpaquePointer?
-        let status = wf_dlib_open(models.shapePredictor, models.resnet,
-                                  (loadCNN || options.useCNN) ? models.mmod : nil,
-                                  &engine, &message, message.count)
-        if let error = FaceEngineError.from(status, operation: "load models", file: models.directory, buffer: message) {
-            throw error
+        self.handle = try FaceEngineError.openHandle(folder: models.directory) { engine, message in
+            wf_dlib_open(models.shapePredictor, models.resnet, (loadCNN || options.useCNN) ? models.mmod : nil,
+                         &engine, &message, message.count)
         }
-        guard let engine else {
-            throw FaceEngineError(code: .internalFailure, operation: "load models", detail: "no handle")
-        }
-        self.handle = engine
         self.options = options
         self.models = models
     }

@@ -51,16 +51,9 @@ public final class OpenCVFaceEngine: FaceEngine {
     /// missing, corrupt or wrong file throws here, naming it and `scripts/fetch-models`.
     public init(models: FaceModelFiles = .standard(), options: Options = .standard) throws {
         try models.checkOpenCVPresent()
-        var message = [CChar](repeating: 0, count: 1024)
-        var engine: OpaquePointer?
-        let status = wf_cv_open(models.yunet, models.sface, &engine, &message, message.count)
-        if let error = FaceEngineError.from(status, operation: "load models", file: models.directory, buffer: message) {
-            throw error
+        self.handle = try FaceEngineError.openHandle(folder: models.directory) { engine, message in
+            wf_cv_open(models.yunet, models.sface, &engine, &message, message.count)
         }
-        guard let engine else {
-            throw FaceEngineError(code: .internalFailure, operation: "load models", detail: "no handle")
-        }
-        self.handle = engine
         self.options = options
         self.models = models
     }

@@ -62,25 +62,18 @@ struct OpenCVShimBadInputTests {
     }
 
     @Test func emptyFrameThrowsBadInput() {
-        let frame = Frame(width: 640, height: 480, format: .rgb24, bytes: [])
-        #expect(throws: FaceEngineError.self) { try engine.detect(in: frame) }
-        do { _ = try engine.detect(in: frame) } catch let e as FaceEngineError { #expect(e.code == .badInput) } catch {}
+        Fixtures.expectBadInputForEmptyFrame { try engine.detect(in: $0) }
     }
 
     @Test func blankNoiseAndTinyImagesHaveNoFace() throws {
-        let blank = Frame(width: 640, height: 480, format: .gray8, bytes: [UInt8](repeating: 90, count: 640 * 480))
-        #expect(try engine.detect(in: blank).isEmpty)
-        var state: UInt32 = 12345
-        let noise = (0..<(320 * 240 * 3)).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(truncatingIfNeeded: state >> 24)
-        }
-        #expect(try engine.detect(in: Frame(width: 320, height: 240, format: .rgb24, bytes: noise)).isEmpty)
+        for frame in Fixtures.facelessFrames() { #expect(try engine.detect(in: frame).isEmpty) }
         // Smaller than one 32-pixel cell, and a 1-pixel line: padded, never an OpenCV assertion.
         let tiny = try #require(RGBImage(width: 5, height: 3, pixels: [UInt8](repeating: 200, count: 45)))
         #expect(try engine.detect(in: tiny).isEmpty)
+        // Scaled to 640x1, once padded to 640x32 and then OpenCV 4.6 gave NaN heads (phantom
+        // faces) in about 1 call of 5: repeated, so that a regression shows.
         let line = try #require(RGBImage(width: 2000, height: 1, pixels: [UInt8](repeating: 7, count: 6000)))
-        #expect(try engine.detect(in: line).isEmpty)
+        for _ in 0..<12 { #expect(try engine.detect(in: line).isEmpty) }
     }
 
     @Test func featureRefusesDlibLandmarksAbsurdOnesAndCoincidentOnes() throws {
@@ -109,15 +102,7 @@ struct OpenCVShimBadInputTests {
     @Test(.enabled(if: Fixtures.samplesPresent, Comment(rawValue: Fixtures.samplesMissing)))
     func manyFacesAreAllReportedWithLandmarks() throws {
         // Tile one portrait 3 x 2: six faces, each with its five landmarks inside its box.
-        let face = try RGBImage(contentsOfFile: Fixtures.samples + "/obama.jpg")
-        let tile = 200
-        let small = try #require(ShimBadInputTests.resized(face, to: tile))
-        var pixels = [UInt8](repeating: 0, count: tile * 3 * tile * 2 * 3)
-        for ty in 0..<2 { for tx in 0..<3 { for y in 0..<tile {
-            let src = y * tile * 3, dst = ((ty * tile + y) * tile * 3 + tx * tile) * 3
-            pixels.replaceSubrange(dst..<(dst + tile * 3), with: small.pixels[src..<(src + tile * 3)])
-        } } }
-        let mosaic = try #require(RGBImage(width: tile * 3, height: tile * 2, pixels: pixels))
+        let mosaic = try Fixtures.mosaic(of: "obama.jpg", tile: 200)
         let faces = try engine.detect(in: mosaic)
         #expect(faces.count == 6)
         for f in faces {
