@@ -30,6 +30,10 @@ enum Fixtures {
     static let samplesMissing = "shared samples absent at \(samples): skipping"
     static let lfwMissing = "shared LFW absent at \(dataRoot)/lfw: skipping"
 
+    /// (width, height, row stride in bytes) of RGB buffers no shim may read: empty, zero
+    /// height, rows shorter than their pixels, negative, absurdly wide.
+    static let inconsistentGeometries = [(0, 0, 0), (10, 0, 30), (10, 10, 5), (-3, 10, 30), (100_000, 10, 300_000)]
+
     /// Frames no detector should find a face in: uniform grey, and seeded RGB noise.
     static func facelessFrames() -> [Frame] {
         var state: UInt32 = 12345

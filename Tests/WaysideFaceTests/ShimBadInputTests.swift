@@ -23,7 +23,7 @@ struct ShimBadInputTests {
         wf_dlib_close(nil)
     }
 
-    @Test(arguments: [(0, 0, 0), (10, 0, 30), (10, 10, 5), (-3, 10, 30), (100_000, 10, 300_000)])
+    @Test(arguments: Fixtures.inconsistentGeometries)
     func inconsistentGeometryIsRejected(width: Int, height: Int, stride: Int) throws {
         let bytes = [UInt8](repeating: 128, count: 64)
         var faces = [wf_face](repeating: wf_face(), count: 4)
