@@ -85,6 +85,21 @@ let package = Package(
             ]
         ),
 
+        // The second face engine (issue 6): YuNet and SFace on OpenCV 4.6's dnn module
+        // (Debian's libopencv-dnn-dev), C++ inside, extern "C" outside; it shares CFaceShim's
+        // status codes and face record. Linked module by module: Debian's opencv4.pc comes
+        // only with the whole libopencv-dev and lists every module, GUI ones included, which
+        // the kiosk would then load at start. Headers live under /usr/include/opencv4.
+        .target(
+            name: "CFaceOpenCV",
+            dependencies: ["CFaceShim"],
+            path: "Sources/CFaceOpenCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [
+                .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+            ]
+        ),
+
         // MARK: Domain and seams
         .target(
             name: "WaysideCore",
@@ -114,7 +129,7 @@ let package = Package(
         ),
         .target(
             name: "WaysideFace",
-            dependencies: ["WaysideCore", "WaysideDevices", "WaysideLiveness", "CFaceShim"],
+            dependencies: ["WaysideCore", "WaysideDevices", "WaysideLiveness", "CFaceShim", "CFaceOpenCV"],
             swiftSettings: strict
         ),
         // Liveness (issue 9): head pose, the active challenge, planarity, texture features and
@@ -274,7 +289,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WaysideFaceTests",
-            dependencies: ["WaysideFace", "WaysideDevices", "WaysideLiveness", "WaysideCore", "CFaceShim"],
+            dependencies: ["WaysideFace", "WaysideDevices", "WaysideLiveness", "WaysideCore", "CFaceShim", "CFaceOpenCV"],
             swiftSettings: strict
         ),
         .testTarget(

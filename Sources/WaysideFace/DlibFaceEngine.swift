@@ -49,18 +49,10 @@ public final class DlibFaceEngine: FaceEngine {
     /// error naming it and `scripts/fetch-models`.
     public init(models: FaceModelFiles = .standard(), options: Options = .live, loadCNN: Bool = false) throws {
         try models.checkPresent(includingCNN: loadCNN || options.useCNN)
-        var message = [CChar](repeating: 0, count: 1024)
-        var engine: OpaquePointer?
-        let status = wf_dlib_open(models.shapePredictor, models.resnet,
-                                  (loadCNN || options.useCNN) ? models.mmod : nil,
-                                  &engine, &message, message.count)
-        if let error = FaceEngineError.from(status, operation: "load models", file: models.directory, buffer: message) {
-            throw error
+        self.handle = try FaceEngineError.openHandle(folder: models.directory) { engine, message in
+            wf_dlib_open(models.shapePredictor, models.resnet, (loadCNN || options.useCNN) ? models.mmod : nil,
+                         &engine, &message, message.count)
         }
-        guard let engine else {
-            throw FaceEngineError(code: .internalFailure, operation: "load models", detail: "no handle")
-        }
-        self.handle = engine
         self.options = options
         self.models = models
     }
@@ -92,7 +84,7 @@ public final class DlibFaceEngine: FaceEngine {
                            &found, Int32(found.count), &count, &message, message.count)
         }
         if let error = FaceEngineError.from(status, operation: "detect", buffer: message) { throw error }
-        return found.prefix(Int(min(count, Int32(found.count)))).map(Self.face(from:))
+        return found.prefix(Int(min(count, Int32(found.count)))).map { DetectedFace(shim: $0, layout: .dlib5) }
     }
 
     /// The descriptor of `face` in `frame`, stamped with engine and model.
@@ -110,11 +102,16 @@ public final class DlibFaceEngine: FaceEngine {
     public func descriptor(of face: DetectedFace, in image: RGBImage, withChip: Bool = false)
         throws -> (values: [Float], chip: RGBImage?)
     {
+        // dlib's chip is aligned from its own five points; another detector's would skew it.
+        guard face.layout == .dlib5 else {
+            throw FaceEngineError(code: .badInput, operation: "descriptor",
+                                  detail: "face has \(face.layout.rawValue) landmarks; dlib aligns from dlib5")
+        }
         guard face.landmarks.count == 5 else {
             throw FaceEngineError(code: .badInput, operation: "descriptor",
                                   detail: "face needs 5 landmarks, has \(face.landmarks.count)")
         }
-        var raw = Self.raw(from: face)
+        var raw = wf_face(face)
         var values = [Float](repeating: 0, count: Int(WF_DLIB_DESCRIPTOR_SIZE))
         let side = Int(WF_DLIB_CHIP_SIZE)
         var chip = [UInt8](repeating: 0, count: withChip ? side * side * 3 : 0)
@@ -128,33 +125,6 @@ public final class DlibFaceEngine: FaceEngine {
         }
         if let error = FaceEngineError.from(status, operation: "descriptor", buffer: message) { throw error }
         return (values, withChip ? RGBImage(width: side, height: side, pixels: chip) : nil)
-    }
-
-    static func face(from raw: wf_face) -> DetectedFace {
-        var points: [Point2] = []
-        withUnsafeBytes(of: raw.landmarks) { bytes in
-            let f = bytes.bindMemory(to: Float.self)
-            for p in 0..<5 { points.append(Point2(x: Double(f[2 * p]), y: Double(f[2 * p + 1]))) }
-        }
-        return DetectedFace(box: PixelRect(x: Int(raw.left), y: Int(raw.top), width: Int(raw.width), height: Int(raw.height)),
-                            confidence: raw.confidence, landmarks: points)
-    }
-
-    static func raw(from face: DetectedFace) -> wf_face {
-        var raw = wf_face()
-        raw.left = Int32(clamping: face.box.x)
-        raw.top = Int32(clamping: face.box.y)
-        raw.width = Int32(clamping: face.box.width)
-        raw.height = Int32(clamping: face.box.height)
-        raw.confidence = face.confidence
-        withUnsafeMutableBytes(of: &raw.landmarks) { bytes in
-            let f = bytes.bindMemory(to: Float.self)
-            for (p, point) in face.landmarks.prefix(5).enumerated() {
-                f[2 * p] = Float(point.x)
-                f[2 * p + 1] = Float(point.y)
-            }
-        }
-        return raw
     }
 }
 

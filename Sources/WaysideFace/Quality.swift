@@ -108,8 +108,9 @@ public enum QualityMeasures {
         let headSize = Double(box.height) / Double(max(1, height))
         out.append(.init(component: .headSize, raw: headSize, score: ramp(headSize, from: 0.1, to: 0.3)))
 
+        // dlib's layout whatever the detector: the angles below read eye line and nose.
         if face.landmarks.count == 5 {
-            let geometry = EyeGeometry(face.landmarks)
+            let geometry = EyeGeometry(face.dlibLayoutLandmarks)
             // ICAO / 29794-5 ask 90 px between eye centres for enrolment photos;
             // dlib's chip is 150 px wide, so 60 px loses little and 30 px is the floor.
             out.append(.init(component: .interEyeDistance, raw: geometry.ied, score: ramp(geometry.ied, from: 25, to: 60)))
@@ -117,7 +118,7 @@ public enum QualityMeasures {
             out.append(.init(component: .pitch, raw: geometry.pitch, score: ramp(-abs(geometry.pitch), from: -40, to: -5)))
             out.append(.init(component: .roll, raw: geometry.roll, score: ramp(-abs(geometry.roll), from: -30, to: -5)))
             if let previous, previous.landmarks.count == 5 {
-                let before = EyeGeometry(previous.landmarks)
+                let before = EyeGeometry(previous.dlibLayoutLandmarks)
                 let moved = hypot(geometry.mid.x - before.mid.x, geometry.mid.y - before.mid.y) / max(geometry.ied, 1)
                 out.append(.init(component: .motion, raw: moved, score: ramp(-moved, from: -0.3, to: -0.05)))
             }

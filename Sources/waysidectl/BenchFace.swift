@@ -9,15 +9,17 @@ import WaysideFace
 
 /// `waysidectl bench face`: the face engine's stages on 640x480 frames, one engine and two
 /// in parallel, with peak RSS, against Python `face_recognition` on the same files in the
-/// same run.
+/// same run; and the second engine (YuNet + SFace) on the same frames beside dlib.
 struct BenchFace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "face",
-        abstract: "Face engine per-stage ms on 640x480 frames and peak RSS, against Python face_recognition.",
+        abstract: "Face engines' per-stage ms on 640x480 frames and peak RSS, against Python face_recognition.",
         discussion: """
             The frames are the images of --images, each scaled into a 640x480 grey canvas and saved as JPEG once, so \
             that both sides decode the same files. Ours: decode (libjpeg-turbo), detect (HOG, no upsampling, with \
-            the 5 landmarks), chip and descriptor for the face nearest the centre; then two engines on two threads. \
+            the 5 landmarks), chip and descriptor for the face nearest the centre; then the second engine (YuNet at \
+            640x480 and SFace, when scripts/fetch-models has converted them) on the same frames; then two dlib \
+            engines on two threads. \
             The peer: face_recognition.load_image_file, face_locations (its default: upsample once; and without), \
             face_encodings (5-point model, as ours), run by --python. Make that Python with scripts/bench-face-peer \
             (it builds dlib's wheel once, about 15 minutes, and caches it).
@@ -56,6 +58,7 @@ struct BenchFace: AsyncParsableCommand {
                      singleUp.decode, singleUp.detect, singleUp.descriptor, singleUp.total, 1000 / singleUp.total, singleUp.faces))
         let peakOne = Self.peakRSSMiB()
         print(String(format: "peak RSS, one engine loaded and run: %.1f MiB (goal < 120 MiB)", peakOne))
+        try timeSecondEngine(jpegs, beside: single)
         let parallel = try timeParallel(jpegs)
         print(String(format: "wayside, two engines on two threads, no upsampling: %.2f frames/s (%.2fx one engine)",
                      parallel, parallel / (1000 / single.total)))
@@ -80,6 +83,25 @@ struct BenchFace: AsyncParsableCommand {
                      peer.defaultMs / singleUp.total))
     }
 
+    /// YuNet and SFace on the same frames in the same run, beside dlib's kiosk settings;
+    /// a note instead when their models are not fetched (the dlib figures still stand).
+    func timeSecondEngine(_ jpegs: [[UInt8]], beside dlib: Stages) throws {
+        let models = FaceModelFiles.standard()
+        guard (try? models.checkOpenCVPresent()) != nil else {
+            print("sface: YuNet/SFace models absent in \(models.directory); run scripts/fetch-models to time them")
+            return
+        }
+        let before = Self.peakRSSMiB()
+        let engine = try OpenCVFaceEngine(models: models)
+        _ = try timeStages(engine, jpegs.prefix(2), upsample: 0)
+        let cv = try timeStages(engine, jpegs[...], upsample: 0)
+        print(String(format: "sface, one engine (YuNet at 640x480, SFace): decode %.1f, detect+landmarks %.1f, chip+feature %.1f ms; %.1f ms/frame end to end (%.2f frames/s), %d faces",
+                     cv.decode, cv.detect, cv.descriptor, cv.total, 1000 / cv.total, cv.faces))
+        print(String(format: "ratio frames/s sface / dlib (both one engine, kiosk settings) = %.2f; detect %.2fx, descriptor %.2fx as fast",
+                     dlib.total / cv.total, dlib.detect / cv.detect, dlib.descriptor / cv.descriptor))
+        print(String(format: "peak RSS with the sface engine loaded and run too: %.1f MiB (was %.1f)", Self.peakRSSMiB(), before))
+    }
+
     /// The process's peak resident set so far (getrusage's ru_maxrss).
     static func peakRSSMiB() -> Double {
         var usage = rusage()
@@ -93,18 +115,20 @@ struct BenchFace: AsyncParsableCommand {
         var faces = 0
     }
 
-    func timeStages(_ engine: DlibFaceEngine, _ jpegs: ArraySlice<[UInt8]>, upsample: Int) throws -> Stages {
+    /// Per-stage means of either engine; `upsample` is HOG's (YuNet has none).
+    func timeStages(_ engine: any EvaluatedEngine, _ jpegs: ArraySlice<[UInt8]>, upsample: Int) throws -> Stages {
         let codec = try JPEGCodec()
+        let recipe = ImageRecipe(upsample: upsample, fallbackUpsample: nil, pad: 0, descriptor: true, gate: false)
         var sums = Stages()
         for jpeg in jpegs {
             let t0 = ContinuousClock.now
             let frame = try codec.decode(jpeg, to: .rgb24)
             let image = try RGBImage(frame: frame)
             let t1 = ContinuousClock.now
-            let faces = try engine.detect(in: image, upsample: upsample)
+            let faces = try engine.faces(in: image, recipe: recipe)
             let t2 = ContinuousClock.now
             if let face = FaceChoice.nearestCentre(faces, width: image.width, height: image.height) {
-                _ = try engine.descriptor(of: face, in: image)
+                _ = try engine.descriptorValues(of: face, in: image)
                 sums.faces += 1
             }
             let t3 = ContinuousClock.now

@@ -22,7 +22,7 @@ struct MetricsTests {
     @Test func perfectSeparationHasZeroEER() {
         let m = VerificationMetrics(genuine: [0.1, 0.2, 0.3], impostor: [0.8, 0.9, 1.0, 1.1])
         #expect(m.eer.fmr == 0 && m.eer.fnmr == 0)
-        #expect(m.atDlibThreshold.fnmr == 0 && m.atDlibThreshold.fmr == 0)
+        #expect(m.atCustomaryThreshold?.fnmr == 0 && m.atCustomaryThreshold?.fmr == 0)
     }
 
     @Test func identicalDistributionsHaveEERNearHalf() {
@@ -47,6 +47,52 @@ struct MetricsTests {
         let out = Datasets.crossIdentityDistances(descriptors: d, identities: [0, 1, 1, 0])
         // pairs (0,1) and (1,3) differ in identity; 2 is missing; (0,3) share identity.
         #expect(out.sorted() == [5, 5])
+    }
+
+    @Test func eerIsFoundBelowZeroForZScores() {
+        // A fused score is a z-score: negative where alike. Overlapping negative scores
+        // must give their real crossing, not the empty point at 0.
+        let genuine = (0..<100).map { Float(-3 + Double($0) * 0.02) }   // -3 ..< -1
+        let impostor = (0..<100).map { Float(-1.5 + Double($0) * 0.02) } // -1.5 ..< 0.5
+        let m = VerificationMetrics(genuine: genuine, impostor: impostor, customaryThreshold: nil)
+        #expect(abs(m.eer.fnmr - 0.125) < 0.02)
+        #expect(m.eer.threshold > -1.5 && m.eer.threshold < -1)
+        #expect(m.atCustomaryThreshold == nil)
+    }
+
+    @Test func cosineDistanceAndFusionOfWhatIsThere() {
+        let a: [Float] = [1, 0], b: [Float] = [0, 1]
+        let d = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in DescriptorMetric.cosine.distance(x, y) } }
+        #expect(d == 1)
+        #expect(DescriptorMetric.cosine.customaryThreshold == 1 - 0.363)
+        let fusion = ScoreFusion(dlibMean: 0.8, dlibSD: 0.1, sfaceMean: 0.9, sfaceSD: 0.2)
+        #expect(abs(fusion.fuse(dlib: 0.6, sface: 0.3)! - (-2 + -3) / 2) < 1e-5)
+        // One engine failed to enrol: the other's z-score alone.
+        #expect(abs(fusion.fuse(dlib: nil, sface: 0.7)! - -1) < 1e-5)
+        #expect(fusion.fuse(dlib: nil, sface: nil) == nil)
+    }
+
+    @Test func fusedProtocolEnrolsWhatEitherEngineEnrols() {
+        func records(_ values: [[Float]?]) -> [String: ImageRecord] {
+            Dictionary(uniqueKeysWithValues: values.enumerated().map { i, v in
+                ("\(i)", ImageRecord(faces: v == nil ? 0 : 1, descriptor: v.map { $0 + [Float](repeating: 0, count: 126) }))
+            })
+        }
+        let p = PairProtocol(dataset: "t", images: ["0", "1", "2", "3"], identities: [0, 0, 1, 1],
+                             genuine: [(0, 1), (2, 3)], listed: [])
+        let dlib = records([[0, 0], [0.1, 0], nil, [3, 0]])
+        let sface = records([[1, 0], nil, [0, 1], [0, 1]])
+        #expect(p.result(records: dlib, metric: .euclidean).failedToEnrol == 1)
+        let alone = p.result(records: dlib, metric: .euclidean)
+        #expect(alone.genuinePairsDropped == 1)
+        // The one compared genuine pair matches at every target; the dropped one counts as a miss.
+        #expect(alone.fnmrCountingDropped == alone.metrics.atFMR.map { _ in 0.5 })
+        let (fused, _) = p.fusedResult(dlib: dlib, sface: sface)
+        #expect(fused.failedToEnrol == 0)
+        #expect(fused.genuinePairsDropped == 0)
+        // Of the 4 cross-identity pairs, (1, 2) has a dlib template on one side and an SFace
+        // one on the other: nothing to compare.
+        #expect(fused.metrics.impostorCount == 3)
     }
 
     @Test func lfwPairsParseFoldsAndSlices() throws {

@@ -23,7 +23,7 @@ struct ShimBadInputTests {
         wf_dlib_close(nil)
     }
 
-    @Test(arguments: [(0, 0, 0), (10, 0, 30), (10, 10, 5), (-3, 10, 30), (100_000, 10, 300_000)])
+    @Test(arguments: Fixtures.inconsistentGeometries)
     func inconsistentGeometryIsRejected(width: Int, height: Int, stride: Int) throws {
         let bytes = [UInt8](repeating: 128, count: 64)
         var faces = [wf_face](repeating: wf_face(), count: 4)
@@ -39,20 +39,11 @@ struct ShimBadInputTests {
     }
 
     @Test func emptyFrameThrowsBadInput() {
-        let frame = Frame(width: 640, height: 480, format: .rgb24, bytes: [])
-        #expect(throws: FaceEngineError.self) { try engine.detect(in: frame) }
-        do { _ = try engine.detect(in: frame) } catch let e as FaceEngineError { #expect(e.code == .badInput) } catch {}
+        Fixtures.expectBadInputForEmptyFrame { try engine.detect(in: $0) }
     }
 
     @Test func blankAndNoiseFramesHaveNoFace() throws {
-        let blank = Frame(width: 640, height: 480, format: .gray8, bytes: [UInt8](repeating: 90, count: 640 * 480))
-        #expect(try engine.detect(in: blank).isEmpty)
-        var state: UInt32 = 12345
-        let noise = (0..<(320 * 240 * 3)).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(truncatingIfNeeded: state >> 24)
-        }
-        #expect(try engine.detect(in: Frame(width: 320, height: 240, format: .rgb24, bytes: noise)).isEmpty)
+        for frame in Fixtures.facelessFrames() { #expect(try engine.detect(in: frame).isEmpty) }
     }
 
     @Test func upsampleOutOfRangeIsRejected() throws {
@@ -83,15 +74,7 @@ struct ShimBadInputTests {
     @Test(.enabled(if: Fixtures.samplesPresent, Comment(rawValue: Fixtures.samplesMissing)))
     func manyFacesAreAllReportedWithLandmarks() throws {
         // Tile one portrait 3 x 2: six faces, each with five landmarks inside its tile.
-        let face = try RGBImage(contentsOfFile: Fixtures.samples + "/obama.jpg")
-        let tile = 240
-        let small = try #require(Self.resized(face, to: tile))
-        var pixels = [UInt8](repeating: 0, count: tile * 3 * tile * 2 * 3)
-        for ty in 0..<2 { for tx in 0..<3 { for y in 0..<tile {
-            let src = y * tile * 3, dst = ((ty * tile + y) * tile * 3 + tx * tile) * 3
-            pixels.replaceSubrange(dst..<(dst + tile * 3), with: small.pixels[src..<(src + tile * 3)])
-        } } }
-        let mosaic = try #require(RGBImage(width: tile * 3, height: tile * 2, pixels: pixels))
+        let mosaic = try Fixtures.mosaic(of: "obama.jpg", tile: 240)
         let faces = try engine.detect(in: mosaic, upsample: 1)
         #expect(faces.count == 6)
         for f in faces {
@@ -127,15 +110,5 @@ struct ShimBadInputTests {
             #expect(e.description.contains("dlib_face_recognition_resnet_model_v1.dat"))
             #expect(e.description.contains("scripts/fetch-models"))
         } catch { Issue.record("unexpected \(error)") }
-    }
-
-    /// Nearest-neighbour resize to a square side (test helper, not for quality).
-    static func resized(_ image: RGBImage, to side: Int) -> RGBImage? {
-        var out = [UInt8](repeating: 0, count: side * side * 3)
-        for y in 0..<side { for x in 0..<side {
-            let sx = x * image.width / side, sy = y * image.height / side
-            for c in 0..<3 { out[(y * side + x) * 3 + c] = image.pixels[(sy * image.width + sx) * 3 + c] }
-        } }
-        return RGBImage(width: side, height: side, pixels: out)
     }
 }

@@ -44,12 +44,7 @@ struct SmokePairTests {
     }
 
     @Test func twoPeopleFramePicksTheCentralFace() throws {
-        let image = try RGBImage(contentsOfFile: Fixtures.samples + "/two_people.jpg")
-        let faces = try engine.detect(in: image)
-        #expect(faces.count == 2)
-        let chosen = try #require(FaceChoice.nearestCentre(faces, width: image.width, height: image.height))
-        let cx = Double(image.width) / 2
-        for f in faces { #expect(abs(chosen.box.centerX - cx) <= abs(f.box.centerX - cx)) }
+        try Fixtures.expectCentralOfTwoPeople { try engine.detect(in: $0) }
     }
 
     @Test func chipIs150SquareRGB() throws {

@@ -22,7 +22,7 @@ public enum Charts {
         }
         s += text((left + w - right) / 2, h - 15, escape(xLabel), anchor: "middle")
         s += "<text x=\"18\" y=\"\((top + h - bottom) / 2)\" transform=\"rotate(-90 18 \((top + h - bottom) / 2))\" text-anchor=\"middle\" font-size=\"13\">\(escape(yLabel))</text>\n"
-        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
         for (k, item) in series.enumerated() {
             let colour = colours[k % colours.count]
             let pts = item.points.filter { $0.fmr > 0 }.map { String(format: "%.1f,%.1f", x($0.fmr), y($0.fnmr)) }
@@ -46,7 +46,7 @@ public enum Charts {
             s += line(left, y(v), w - 10, y(v), "#ddd")
             s += text(left - 6, y(v) + 4, String(format: "%.1f%%", v * 100), anchor: "end")
         }
-        let colours = ["#1f77b4", "#ff7f0e", "#2ca02c"]
+        let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
         let slot = (w - left - 10) / Double(max(1, groups.count))
         let barWidth = slot * 0.8 / Double(max(1, rates.count))
         for (g, group) in groups.enumerated() {
@@ -59,9 +59,10 @@ public enum Charts {
             let cx = left + Double(g) * slot + slot / 2
             s += "<text x=\"\(cx)\" y=\"\(h - bottom + 14)\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(cx) \(h - bottom + 14))\">\(escape(group))</text>\n"
         }
+        let legend = min(170, (w - left) / Double(max(1, rates.count)))
         for (r, rate) in rates.enumerated() {
-            s += "<rect x=\"\(left + Double(r) * 170)\" y=\"\(top - 22)\" width=\"12\" height=\"12\" fill=\"\(colours[r % colours.count])\"/>\n"
-            s += text(left + Double(r) * 170 + 16, top - 12, escape(rate.name), anchor: "start")
+            s += "<rect x=\"\(left + Double(r) * legend)\" y=\"\(top - 22)\" width=\"12\" height=\"12\" fill=\"\(colours[r % colours.count])\"/>\n"
+            s += text(left + Double(r) * legend + 16, top - 12, escape(rate.name), anchor: "start")
         }
         return s + "</svg>\n"
     }

@@ -18,6 +18,10 @@ public struct VerificationResult: Sendable, Codable, Equatable {
     public var listedPairAccuracy: Double?
     /// The error rates.
     public var metrics: VerificationMetrics
+    /// FNMR at each of ``VerificationMetrics/atFMR``'s points with every dropped genuine
+    /// pair counted as a non-match (the generalised false reject of ISO/IEC 19795-1): an
+    /// engine that fails to enrol hard images must not look better for dropping their pairs.
+    public var fnmrCountingDropped: [Double]?
 }
 
 /// Detection and gate figures per demographic group on one data set.
@@ -88,47 +92,28 @@ public enum Datasets {
         return LFWPairs(images: images, identities: identities, same: same, different: different)
     }
 
-    /// Verification over LFW: the listed same-person pairs are the genuine
-    /// comparisons; every cross-identity pair of the images is an impostor one.
-    public static func lfwResult(_ pairs: LFWPairs, records: [String: ImageRecord]) -> VerificationResult {
-        let descriptors = pairs.images.map { records[$0]?.descriptor }
-        var genuine: [Float] = [], dropped = 0
-        for (a, b) in pairs.same {
-            if let x = descriptors[a], let y = descriptors[b] { genuine.append(descriptorDistance(x, y)) } else { dropped += 1 }
-        }
-        var correct = 0, listed = 0
-        for (a, b) in pairs.same { if let x = descriptors[a], let y = descriptors[b] { listed += 1; if descriptorDistance(x, y) < 0.6 { correct += 1 } } }
-        for (a, b) in pairs.different { if let x = descriptors[a], let y = descriptors[b] { listed += 1; if descriptorDistance(x, y) >= 0.6 { correct += 1 } } }
+    /// The LFW protocol: the listed same-person pairs are the genuine comparisons;
+    /// every cross-identity pair of the images is an impostor one.
+    public static func lfwProtocol(_ pairs: LFWPairs) -> PairProtocol {
         var labels: [String: Int] = [:]
         let ids = pairs.identities.map { name in labels[name] ?? { labels[name] = labels.count; return labels.count - 1 }() }
-        let impostor = crossIdentityDistances(descriptors: descriptors, identities: ids)
-        let failed = descriptors.filter { $0 == nil }.count
-        return VerificationResult(
-            dataset: "lfw", images: pairs.images.count, failedToEnrol: failed,
-            failureToEnrolRate: Double(failed) / Double(max(1, pairs.images.count)),
-            multipleFaces: pairs.images.filter { (records[$0]?.faces ?? 0) > 1 }.count,
-            genuinePairsDropped: dropped,
-            listedPairAccuracy: listed == 0 ? nil : Double(correct) / Double(listed),
-            metrics: VerificationMetrics(genuine: genuine, impostor: impostor))
+        return PairProtocol(dataset: "lfw", images: pairs.images, identities: ids, genuine: pairs.same,
+                            listed: pairs.same.map { ($0.0, $0.1, true) } + pairs.different.map { ($0.0, $0.1, false) })
+    }
+
+    /// Verification over LFW with one engine's descriptors (``lfwProtocol(_:)``).
+    public static func lfwResult(_ pairs: LFWPairs, records: [String: ImageRecord],
+                                 metric: DescriptorMetric = .euclidean) -> VerificationResult {
+        lfwProtocol(pairs).result(records: records, metric: metric)
     }
 
     /// Distances of every pair of enrolled images with different identities.
-    public static func crossIdentityDistances(descriptors: [[Float]?], identities: [Int]) -> [Float] {
-        let kept = descriptors.indices.filter { descriptors[$0] != nil }
-        let dim = 128
-        var flat = [Float](repeating: 0, count: kept.count * dim)
-        for (row, i) in kept.enumerated() { flat.replaceSubrange(row * dim..<(row + 1) * dim, with: descriptors[i]!.prefix(dim)) }
-        let ids = kept.map { identities[$0] }
+    public static func crossIdentityDistances(descriptors: [[Float]?], identities: [Int],
+                                              metric: DescriptorMetric = .euclidean) -> [Float] {
+        let table = DescriptorTable(descriptors, metric: metric)
         var out: [Float] = []
-        out.reserveCapacity(kept.count * kept.count / 2)
-        flat.withUnsafeBufferPointer { f in
-            for a in 0..<kept.count {
-                for b in (a + 1)..<max(a + 1, kept.count) where ids[a] != ids[b] {
-                    var sum: Float = 0
-                    for k in 0..<dim { let d = f[a * dim + k] - f[b * dim + k]; sum += d * d }
-                    out.append(sum.squareRoot())
-                }
-            }
+        PairProtocol.forEachCrossIdentityPair(identities) { a, b in
+            if let d = table.distance(a, b) { out.append(d) }
         }
         return out
     }
@@ -146,28 +131,23 @@ public enum Datasets {
         return out
     }
 
-    /// Cross-session verification on NUAA: genuine pairs are the same subject
-    /// in different sessions (recorded weeks apart); impostors are all pairs of
-    /// different subjects.
-    public static func nuaaResult(_ frames: [String], records: [String: ImageRecord]) -> VerificationResult {
+    /// The NUAA cross-session protocol: genuine pairs are the same subject in different
+    /// sessions (recorded weeks apart); impostors are all pairs of different subjects.
+    public static func nuaaProtocol(_ frames: [String]) -> PairProtocol {
         // Name: ID_glasses_pos_session_frame.jpg
         let parts = frames.map { (($0 as NSString).lastPathComponent as String).split(separator: "_").map(String.init) }
         let subject = parts.map { Int($0.first ?? "") ?? -1 }
         let session = parts.map { $0.count > 3 ? $0[3] : "" }
-        let descriptors = frames.map { records[$0]?.descriptor }
-        var genuine: [Float] = []
+        var genuine: [(Int, Int)] = []
         for a in frames.indices { for b in (a + 1)..<max(a + 1, frames.count)
-            where subject[a] == subject[b] && session[a] != session[b] {
-            if let x = descriptors[a], let y = descriptors[b] { genuine.append(descriptorDistance(x, y)) }
-        } }
-        let failed = descriptors.filter { $0 == nil }.count
-        return VerificationResult(
-            dataset: "nuaa", images: frames.count, failedToEnrol: failed,
-            failureToEnrolRate: Double(failed) / Double(max(1, frames.count)),
-            multipleFaces: frames.filter { (records[$0]?.faces ?? 0) > 1 }.count,
-            genuinePairsDropped: 0, listedPairAccuracy: nil,
-            metrics: VerificationMetrics(genuine: genuine,
-                                         impostor: crossIdentityDistances(descriptors: descriptors, identities: subject)))
+            where subject[a] == subject[b] && session[a] != session[b] { genuine.append((a, b)) } }
+        return PairProtocol(dataset: "nuaa", images: frames, identities: subject, genuine: genuine, listed: [])
+    }
+
+    /// Cross-session verification on NUAA with one engine's descriptors (``nuaaProtocol(_:)``).
+    public static func nuaaResult(_ frames: [String], records: [String: ImageRecord],
+                                  metric: DescriptorMetric = .euclidean) -> VerificationResult {
+        nuaaProtocol(frames).result(records: records, metric: metric)
     }
 
     /// UTKFace crops, relative to the utkface folder; `every` keeps every n-th.

@@ -63,17 +63,16 @@ public struct ImageRecipe: Sendable, Equatable, Codable {
     }
 
     /// Runs the recipe on one image file.
-    public func run(_ engine: DlibFaceEngine, path: String) -> ImageRecord {
+    public func run(_ engine: any EvaluatedEngine, path: String) -> ImageRecord {
         do {
             var image = try RGBImage(contentsOfFile: path)
             if pad > 0 { image = image.padded(by: pad) }
-            engine.options = .init(upsample: upsample, fallbackUpsample: fallbackUpsample, useCNN: false)
-            let faces = try engine.detect(in: image)
+            let faces = try engine.faces(in: image, recipe: self)
             guard let face = FaceChoice.nearestCentre(faces, width: image.width, height: image.height) else {
                 return ImageRecord(faces: 0)
             }
             var record = ImageRecord(faces: faces.count, box: face.box, landmarks: face.landmarks)
-            if descriptor { record.descriptor = try engine.descriptor(of: face, in: image).values }
+            if descriptor { record.descriptor = try engine.descriptorValues(of: face, in: image) }
             if gate {
                 let assessment = QualityGate.kiosk.assess(face: face, faceCount: faces.count, luma: image.luma(),
                                                           width: image.width, height: image.height)
@@ -99,13 +98,16 @@ public struct ImageBatch: Sendable {
     public var workers: Int
     /// The models each worker loads.
     public var models: FaceModelFiles
+    /// The engine each worker loads.
+    public var engine: FaceEngineKind
 
     /// Makes a batch runner.
-    public init(root: String, cacheFile: String?, workers: Int, models: FaceModelFiles) {
+    public init(root: String, cacheFile: String?, workers: Int, models: FaceModelFiles, engine: FaceEngineKind = .dlib) {
         self.root = root
         self.cacheFile = cacheFile
         self.workers = max(1, workers)
         self.models = models
+        self.engine = engine
     }
 
     /// Records for every path (relative to ``root``). `progress(done, total)` is
@@ -120,12 +122,12 @@ public struct ImageBatch: Sendable {
         let todo = Array(Set(paths.filter { records[$0] == nil })).sorted()
         let total = todo.count
         let shared = Mutex((next: 0, done: 0, results: [String: ImageRecord](), failure: FaceEngineError?.none))
-        let (root, models) = (self.root, self.models)
+        let (root, models, kind) = (self.root, self.models, self.engine)
         if total > 0 {
             progress(0, total)
             DispatchQueue.concurrentPerform(iterations: min(workers, total)) { _ in
-                let engine: DlibFaceEngine
-                do { engine = try DlibFaceEngine(models: models) } catch {
+                let engine: any EvaluatedEngine
+                do { engine = try kind.load(models) } catch {
                     shared.withLock { $0.failure = error as? FaceEngineError ?? FaceEngineError(code: .internalFailure, operation: "load models", detail: "\(error)") }
                     return
                 }

@@ -28,11 +28,14 @@ public struct VerificationMetrics: Sendable, Codable, Equatable {
     public var eer: OperatingPoint
     /// The detection error trade-off curve, FMR from high to low.
     public var det: [OperatingPoint]
-    /// Share of genuine / impostor comparisons below dlib's customary 0.6.
-    public var atDlibThreshold: OperatingPoint
+    /// The rates at the matcher's customary threshold (dlib's 0.6; SFace's cosine
+    /// 0.363); nil for a matcher without one (a fused score).
+    public var atCustomaryThreshold: OperatingPoint?
 
-    /// Computes the metrics. `genuine` and `impostor` are distances.
-    public init(genuine: [Float], impostor: [Float], targets: [Double] = [1e-2, 1e-3, 1e-4]) {
+    /// Computes the metrics. `genuine` and `impostor` are distances; `customaryThreshold`
+    /// is the distance its authors accept below (nil: none).
+    public init(genuine: [Float], impostor: [Float], targets: [Double] = [1e-2, 1e-3, 1e-4],
+                customaryThreshold: Float? = 0.6) {
         let g = genuine.sorted(), i = impostor.sorted()
         genuineCount = g.count
         impostorCount = i.count
@@ -58,7 +61,8 @@ public struct VerificationMetrics: Sendable, Codable, Equatable {
         }
         self.det = det
         // EER: bisect on the threshold where FMR rises through FNMR.
-        var low: Float = 0, high: Float = max(g.last ?? 1, i.last ?? 1) + 1
+        // From below every score: distances start at 0, a fused z-score goes negative.
+        var low: Float = min(0, g.first ?? 0, i.first ?? 0), high: Float = max(g.last ?? 1, i.last ?? 1) + 1
         for _ in 0..<60 {
             let mid = (low + high) / 2
             let p = point(at: mid)
@@ -68,7 +72,7 @@ public struct VerificationMetrics: Sendable, Codable, Equatable {
         // (with perfectly separated scores that is 0, not the average of the sides).
         let a = point(at: low), b = point(at: high)
         eer = max(a.fmr, a.fnmr) < max(b.fmr, b.fnmr) ? a : b
-        atDlibThreshold = point(at: 0.6)
+        atCustomaryThreshold = customaryThreshold.map { point(at: $0) }
     }
 
     /// Number of values in sorted `v` strictly below `t`.
