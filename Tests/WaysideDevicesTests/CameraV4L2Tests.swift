@@ -260,7 +260,9 @@ import Glibc
         consumer.cancel()
         let started = ContinuousClock.now
         #expect(await eventually { world.with { $0.closes == 1 } }, "the capture thread did not stop and close the device")
-        #expect(started.duration(to: .now) < .seconds(1))
+        // Woken by the cancel, not by the 60 s stall timeout (the bound is loose: the whole
+        // suite runs beside dlib and the daemon tests on two cores; it once took 1.7 s).
+        #expect(started.duration(to: .now) < .seconds(15))
     }
 
     @Test func controlsCanBeListedReadAndSetWhileStreaming() async throws {
