@@ -13,6 +13,23 @@ func parts(buttons: any ButtonSource, screen: RecordingScreen, outbox: any Outbo
                outbox: outbox, photoTaker: StubPhotoTaker(photo))
 }
 
+/// Runs `service` while feeding `visitor` what the kiosk shows, until the visit is played.
+func play(_ service: KioskService, visitor: ScriptedVisitor, watching screen: RecordingScreen) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await service.run() }
+        group.addTask {
+            var seen = 0
+            while await !visitor.finished {
+                let shown = await screen.shown
+                for content in shown.dropFirst(seen) { await visitor.show(content) }
+                seen = shown.count
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
 /// Waits (bounded) until `condition` holds.
 func eventually(_ timeout: Duration = .seconds(120), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
@@ -32,20 +49,7 @@ func eventually(_ timeout: Duration = .seconds(120), _ condition: @Sendable () a
         let outbox = MemoryOutbox()
         let service = KioskService(parts: parts(buttons: visitor, screen: screen, outbox: outbox),
                                    flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger, receiptWait: .milliseconds(50))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            // Feed the visitor what the kiosk shows.
-            group.addTask {
-                var seen = 0
-                while await !visitor.finished {
-                    let shown = await screen.shown
-                    for content in shown.dropFirst(seen) { await visitor.show(content) }
-                    seen = shown.count
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await play(service, visitor: visitor, watching: screen)
         #expect(await outbox.depth() == 1)
         #expect(await screen.ids.last == "attract")
         #expect(await screen.ids.contains("saved-offline"))
@@ -59,19 +63,7 @@ func eventually(_ timeout: Duration = .seconds(120), _ condition: @Sendable () a
         let screen = RecordingScreen()
         let service = KioskService(parts: parts(buttons: visitor, screen: screen, outbox: MemoryOutbox(), photo: .success(photo)),
                                    flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger, receiptWait: .milliseconds(50))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            group.addTask {
-                var seen = 0
-                while await !visitor.finished {
-                    let shown = await screen.shown
-                    for content in shown.dropFirst(seen) { await visitor.show(content) }
-                    seen = shown.count
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await play(service, visitor: visitor, watching: screen)
         let shown = await screen.shown
         let review = try #require(shown.first { $0.id == "photo-review" })
         let preview = try #require(review.preview)

@@ -120,20 +120,8 @@ public final class ControlSocketDriver: @unchecked Sendable {
     public init(directory: String) throws(PanelError) {
         feedPath = directory + "/feed"
         buttonsPath = directory + "/buttons"
-        var address = try UnixSocketAddress.make(feedPath, operation: "bind")
-        let socketFD = try PanelCall.perform("socket", device: feedPath) {
-            socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        }
-        unlink(feedPath)
         // Room for a burst of screens while the test is busy.
-        var size: Int32 = 4 << 20
-        setsockopt(socketFD, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        guard UnixSocketAddress.with(&address, { bind(socketFD, $0, $1) }) == 0 else {
-            let error = Glibc.errno
-            close(socketFD)
-            throw PanelError(operation: "bind", device: feedPath, errno: error)
-        }
-        fd = socketFD
+        fd = try UnixSocketAddress.bindDatagramSocket(feedPath, nonBlocking: false, receiveBuffer: 4 << 20)
     }
 
     deinit {

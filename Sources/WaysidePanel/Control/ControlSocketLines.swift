@@ -19,16 +19,7 @@ public final class ControlSocketLines: GPIOLineSet {
     public init(path: String, offsets: [Button: Int]) throws(PanelError) {
         self.path = path
         self.offsets = offsets
-        var address = try UnixSocketAddress.make(path, operation: "bind")
-        let socketFD = try PanelCall.perform("socket", device: path) { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        unlink(path)
-        let bound = UnixSocketAddress.with(&address) { bind(socketFD, $0, $1) }
-        guard bound == 0 else {
-            let error = Glibc.errno
-            close(socketFD)
-            throw PanelError(operation: "bind", device: path, errno: error)
-        }
-        fd = socketFD
+        fd = try UnixSocketAddress.bindDatagramSocket(path, nonBlocking: true)
     }
 
     deinit {
@@ -109,6 +100,23 @@ enum UnixSocketAddress {
             raw[bytes.count] = 0
         }
         return address
+    }
+
+    /// A datagram socket bound at `path` (a stale socket file there is replaced).
+    static func bindDatagramSocket(_ path: String, nonBlocking: Bool, receiveBuffer: Int32? = nil) throws(PanelError) -> Int32 {
+        var address = try make(path, operation: "bind")
+        let flags = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
+        let socketFD = try PanelCall.perform("socket", device: path) { socket(AF_UNIX, flags, 0) }
+        unlink(path)
+        if var size = receiveBuffer {
+            setsockopt(socketFD, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        guard with(&address, { bind(socketFD, $0, $1) }) == 0 else {
+            let error = Glibc.errno
+            close(socketFD)
+            throw PanelError(operation: "bind", device: path, errno: error)
+        }
+        return socketFD
     }
 
     static func with<R>(_ address: inout sockaddr_un, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
