@@ -80,4 +80,9 @@ public final class FaceEngineLoader: PhotoTaker, Service {
     public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto {
         try await loadedTaker().takePhoto(from: camera, guidance: guidance)
     }
+
+    public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void,
+                          preview: @escaping @Sendable (Frame, PixelRect?) async -> Void) async throws -> CapturedPhoto {
+        try await loadedTaker().takePhoto(from: camera, guidance: guidance, preview: preview)
+    }
 }

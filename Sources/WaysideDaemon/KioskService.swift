@@ -67,6 +67,8 @@ public final class KioskService: Service, Sendable {
         case shutdown
         /// The photo just taken, kept for the review screen until the visit moves on.
         case photoTaken(CapturedPhoto)
+        /// A camera frame for the capture screen's live picture.
+        case live(Frame, PixelRect?)
     }
 
     public func run() async throws {
@@ -104,6 +106,10 @@ public final class KioskService: Service, Sendable {
         var announcedReady = false
         /// The last photo's pixels, only while the person may still be reviewing it.
         var reviewPhoto: CapturedPhoto?
+        /// The capture screen being shown, which live frames are drawn into; and when the
+        /// last one was, so a slow screen is sent at most about 15 frames a second.
+        var liveScreen: ScreenContent?
+        var lastLiveFrame = ContinuousClock.now - .seconds(1)
 
         func perform(_ effects: [FlowEffect]) async {
             for effect in effects {
@@ -112,6 +118,7 @@ public final class KioskService: Service, Sendable {
                     if content.showsCapturedPhoto, let reviewPhoto, let picture = reviewPhoto.picture {
                         content.preview = reviewPhoto.faceBox.flatMap { picture.portrait(around: $0) } ?? picture
                     }
+                    liveScreen = content.showsLiveCamera ? content : nil
                     do {
                         try await parts.screen.show(content)
                     } catch {
@@ -136,9 +143,11 @@ public final class KioskService: Service, Sendable {
                     captureTask?.cancel()
                     captureTask = Task { [parts, logger] in
                         do {
-                            let photo = try await parts.photoTaker.takePhoto(from: parts.camera) { key in
+                            let photo = try await parts.photoTaker.takePhoto(from: parts.camera, guidance: { key in
                                 sink.yield(.flow(.guidance(key)))
-                            }
+                            }, preview: { frame, face in
+                                sink.yield(.live(frame, face))
+                            })
                             // What the photo is, never what it shows: enough to see from a log
                             // whether the face check ran.
                             logger.info("photo taken", metadata: [
@@ -153,6 +162,7 @@ public final class KioskService: Service, Sendable {
                         }
                     }
                 case .stopCamera:
+                    liveScreen = nil
                     captureTask?.cancel()
                     captureTask = nil
                 case .submit(let submission):
@@ -262,6 +272,10 @@ public final class KioskService: Service, Sendable {
                 commitsInFlight -= 1
             case .photoTaken(let photo):
                 reviewPhoto = photo
+            case .live(let frame, let face):
+                guard let screen = liveScreen, lastLiveFrame.duration(to: .now) >= .milliseconds(66) else { break }
+                lastLiveFrame = .now
+                await parts.screen.showLive(frame, faceBox: face, on: screen)
             case .shutdown:
                 logger.info("shutting down", metadata: ["commits_in_flight": "\(commitsInFlight)"])
                 shuttingDown = true

@@ -53,6 +53,11 @@ public struct FacePhotoTaker: PhotoTaker {
     }
 
     public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto {
+        try await takePhoto(from: camera, guidance: guidance, preview: { _, _ in })
+    }
+
+    public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void,
+                          preview: @escaping @Sendable (Frame, PixelRect?) async -> Void) async throws -> CapturedPhoto {
         let engine = engine, gate = gate, timeout = attemptTimeout, liveness = liveness
         return try await withThrowingTaskGroup(of: CapturedPhoto?.self) { group in
             group.addTask {
@@ -76,7 +81,10 @@ public struct FacePhotoTaker: PhotoTaker {
                         continue
                     }
                     // A frame the engine cannot read is skipped: the next one may be fine.
-                    guard let verdict = try? engine.judge(frame, gate: gate, previous: &previous, codec: codec) else { continue }
+                    var shown: Frame?
+                    guard let verdict = try? engine.judge(frame, gate: gate, previous: &previous, codec: codec, shown: &shown) else { continue }
+                    // The person sees what the camera sees, with the face the gate judged.
+                    if let shown { await preview(shown, previous?.box) }
                     switch verdict {
                     case .photo(let photo, let box):
                         if let v4l2 = camera as? V4L2Camera { await v4l2.meter(on: box, of: frame) }
@@ -113,10 +121,14 @@ final class SharedFaceEngine: @unchecked Sendable {
     init(_ engine: DlibFaceEngine) { self.engine = engine }
 
     /// Detects, gates and, when the face passes, makes the template and the JPEG.
-    func judge(_ frame: Frame, gate: QualityGate, previous: inout DetectedFace?, codec: JPEGCodec) throws -> FacePhotoTaker.FrameVerdict {
+    /// `shown` receives the frame as the screen can draw it: the frame itself, or its
+    /// decoded pixels when it came as MJPEG (decoded here anyway, so not twice).
+    func judge(_ frame: Frame, gate: QualityGate, previous: inout DetectedFace?, codec: JPEGCodec,
+               shown: inout Frame?) throws -> FacePhotoTaker.FrameVerdict {
         lock.lock()
         defer { lock.unlock() }
         let image = try RGBImage(frame: frame)
+        shown = frame.format == .mjpeg ? Frame(width: image.width, height: image.height, format: .rgb24, bytes: image.pixels) : frame
         let faces = try engine.detect(in: image)
         // The kiosk's person stands in front of it: the face nearest the centre, not the
         // largest (someone leaning in behind them may be closer to the camera).

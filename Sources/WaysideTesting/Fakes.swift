@@ -9,6 +9,9 @@ public actor RecordingScreen: Screen {
     public func show(_ content: ScreenContent) { shown.append(content) }
     /// Ids of the screens shown, in order.
     public var ids: [String] { shown.map(\.id) }
+    /// Live camera frames drawn, with the id of the screen they were drawn into.
+    public private(set) var live: [(frame: Frame, screen: String)] = []
+    public func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) { live.append((frame, content.id)) }
 }
 
 /// A ``Speaker`` that records every prompt.
@@ -50,9 +53,24 @@ public final class FakeButtons: ButtonSource, Sendable {
 /// A ``PhotoTaker`` that answers with a canned photo, or fails.
 public struct StubPhotoTaker: PhotoTaker {
     public var result: Result<CapturedPhoto, DeviceFault>
-    public init(_ result: Result<CapturedPhoto, DeviceFault>) { self.result = result }
+    /// Frames handed to the live picture before the result, `frameInterval` apart.
+    public var liveFrames: [Frame]
+    public var frameInterval: Duration
+    public init(_ result: Result<CapturedPhoto, DeviceFault>, liveFrames: [Frame] = [], frameInterval: Duration = .milliseconds(100)) {
+        self.result = result
+        self.liveFrames = liveFrames
+        self.frameInterval = frameInterval
+    }
     public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto {
         try result.get()
+    }
+    public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void,
+                          preview: @escaping @Sendable (Frame, PixelRect?) async -> Void) async throws -> CapturedPhoto {
+        for frame in liveFrames {
+            await preview(frame, PixelRect(x: 1, y: 1, width: 4, height: 4))
+            try await Task.sleep(for: frameInterval)
+        }
+        return try result.get()
     }
 }
 

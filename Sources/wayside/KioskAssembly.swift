@@ -264,6 +264,15 @@ actor ScreenshotScreen: Screen {
     func show(_ content: ScreenContent) async throws {
         guard content.id != "blank" else { return }
         try await screen.show(content)
+        await save(content)
+    }
+
+    func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) async {
+        await screen.showLive(frame, faceBox: faceBox, on: content)
+        await save(content)
+    }
+
+    private func save(_ content: ScreenContent) async {
         let png = await screen.screenshotPNG()
         FileManager.default.createFile(atPath: "\(directory)/\(content.id)-\(content.languageTag).png", contents: Data(png))
     }

@@ -74,6 +74,23 @@ func eventually(_ timeout: Duration = .seconds(120), _ condition: @Sendable () a
         #expect(!afterReview.isEmpty && afterReview.allSatisfy { $0.preview == nil })
     }
 
+    /// While the photo is being taken the capture screen shows the camera live, at most about
+    /// 15 frames a second; no frame reaches any other screen.
+    @Test func theCaptureScreenShowsTheCameraLiveAndOnlyIt() async throws {
+        let frames = (0..<6).map { Frame(width: 8, height: 8, format: .gray8, bytes: [UInt8](repeating: UInt8($0 * 10), count: 64)) }
+        let visitor = ScriptedVisitor(script: ScriptedVisitor.shelterVisit)
+        let screen = RecordingScreen()
+        var kioskParts = parts(buttons: visitor, screen: screen, outbox: MemoryOutbox())
+        kioskParts.photoTaker = StubPhotoTaker(.success(CapturedPhoto(jpeg: Data([0xFF, 0xD8]))), liveFrames: frames)
+        let service = KioskService(parts: kioskParts, flow: ShelterFlow(catalog: try MessageCatalog.bundled()), logger: logger,
+                                   receiptWait: .milliseconds(50))
+        try await play(service, visitor: visitor, watching: screen)
+        let live = await screen.live
+        #expect(live.count == frames.count, "every frame 100 ms apart is drawn")
+        #expect(live.allSatisfy { $0.screen == "capture" })
+        #expect(live.map(\.frame) == frames)
+    }
+
     @Test func gracefulShutdownLetsAnInFlightCommitFinish() async throws {
         // A visit that declines the photo: the submission is committed as soon as consent is answered.
         let script = Array(ScriptedVisitor.shelterVisit.prefix(12)) + [

@@ -141,6 +141,31 @@ import WaysidePanel
         #expect(abs(canvas.inkCoverage(in: region) - code.inkCoverage(in: region)) < 0.001)
     }
 
+    /// The capture screen makes room for the live picture at the first frame, then only the
+    /// picture changes from frame to frame.
+    @Test func liveFramesRedrawOnlyThePicture() async throws {
+        let screen = try FramebufferScreen(width: 800, height: 480)
+        var capture = ScreenContent(id: "capture", title: "Look at the camera", lines: ["Look at the camera above the screen."])
+        capture.showsLiveCamera = true
+        try await screen.show(capture)
+        let before = await screen.canvas
+        #expect(before.inkCoverage(in: PixelRect(x: 420, y: 40, width: 340, height: 300)) > 0, "the text runs across before a frame comes")
+        let dark = Frame(width: 64, height: 48, format: .gray8, bytes: [UInt8](repeating: 20, count: 64 * 48))
+        let light = Frame(width: 64, height: 48, format: .gray8, bytes: [UInt8](repeating: 200, count: 64 * 48))
+        await screen.showLive(dark, faceBox: nil, on: capture)
+        let first = await screen.canvas
+        #expect(first.inkCoverage(in: PixelRect(x: 420, y: 200, width: 340, height: 40)) > 0.9, "the picture fills the right half")
+        await screen.showLive(light, faceBox: nil, on: capture)
+        let second = await screen.canvas
+        let left = PixelRect(x: 0, y: 0, width: 390, height: 420)
+        let sameText = (0..<left.height).allSatisfy { y in
+            first.pixels[(y * 800)..<(y * 800 + left.width)] == second.pixels[(y * 800)..<(y * 800 + left.width)]
+        }
+        #expect(sameText, "the text half is not redrawn")
+        #expect(second.inkCoverage(in: PixelRect(x: 420, y: 200, width: 340, height: 40)) > 0.9)
+        #expect(second != first)
+    }
+
     @Test func typedTextIsFollowedByItsCursorBar() async throws {
         let screen = try FramebufferScreen(width: 800, height: 480)
         try await screen.show(ScreenContent(id: "name", title: "Name", entry: "ANA"))

@@ -343,7 +343,9 @@ public struct PortFlow: VisitFlow {
             return (p.screen("port-consent", title: p.text("port.consent.title"), lines: [p.text("port.consent.body")], choices: list),
                     p.say([p.text("port.consent.title"), p.text("port.consent.body")] + list.options))
         case .capturing(let guidance):
-            return (p.screen("capture", title: p.text("capture.title"), lines: [p.text(guidance ?? "capture.lookHere")]), p.say([p.text("capture.title")]))
+            var capture = p.screen("capture", title: p.text("capture.title"), lines: [p.text(guidance ?? "capture.lookHere")])
+            capture.showsLiveCamera = true
+            return (capture, p.say([p.text("capture.title")]))
         case .matching:
             return (o.screen("port-matching", title: o.text("officer.matching")), [])
         case .result(let decision, let list):

@@ -519,7 +519,9 @@ public struct ShelterFlow: VisitFlow {
             return (p.screen("consent", title: p.text("consent.title"), lines: [p.text("consent.body")], choices: list),
                     [p.text("consent.title"), p.text("consent.body")] + list.options)
         case .capturing(let guidance):
-            return (p.screen("capture", title: p.text("capture.title"), lines: [p.text(guidance ?? "capture.lookHere")]),
+            var capture = p.screen("capture", title: p.text("capture.title"), lines: [p.text(guidance ?? "capture.lookHere")])
+            capture.showsLiveCamera = true
+            return (capture,
                     [p.text("capture.title")])
         case .photoReview(let list):
             var review = p.screen("photo-review", title: p.text("photoReview.title"), choices: list)

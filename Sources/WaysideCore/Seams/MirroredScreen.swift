@@ -15,4 +15,8 @@ public struct MirroredScreen: Screen {
         }
         if let firstError { throw firstError }
     }
+
+    public func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) async {
+        for screen in screens { await screen.showLive(frame, faceBox: faceBox, on: content) }
+    }
 }

@@ -23,4 +23,16 @@ public protocol PhotoTaker: Sendable {
     /// Takes a photo from `camera`, reporting guidance keys (e.g. "capture.closer") as it goes.
     /// Throws when no usable photo came within the attempt (the flow retries or moves on).
     func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void) async throws -> CapturedPhoto
+    /// The same, also handing each frame it looked at (and the face it found, if any) to
+    /// `preview`, for the capture screen's live picture.
+    func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void,
+                   preview: @escaping @Sendable (Frame, PixelRect?) async -> Void) async throws -> CapturedPhoto
+}
+
+extension PhotoTaker {
+    /// A photo taker without a live picture: the frames are not shown.
+    public func takePhoto(from camera: any FrameSource, guidance: @escaping @Sendable (String) async -> Void,
+                          preview: @escaping @Sendable (Frame, PixelRect?) async -> Void) async throws -> CapturedPhoto {
+        try await takePhoto(from: camera, guidance: guidance)
+    }
 }

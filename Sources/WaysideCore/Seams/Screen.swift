@@ -29,6 +29,8 @@ public struct ScreenContent: Sendable, Equatable {
     /// The screen asks for the photo just taken (the review): the flow holds no pixels, so
     /// the kiosk puts the picture in ``preview`` before the screen draws it.
     public var showsCapturedPhoto = false
+    /// The screen shows the camera live (the capture screen): the kiosk sends it frames.
+    public var showsLiveCamera = false
 
     public init(id: String, title: String, lines: [String] = [], choices: [String] = [],
                 selectedChoice: Int? = nil, footer: String = "",
@@ -70,4 +72,12 @@ public protocol Screen: Sendable {
     /// Shows `content`, replacing what was there. Throws a ``DeviceFault`` when the
     /// display cannot be written; the kiosk goes on without it.
     func show(_ content: ScreenContent) async throws
+    /// Shows `frame` as the live camera picture of `content` (the capture screen), with the
+    /// face box, so a person sees themselves while the kiosk guides them. Screens that show
+    /// no pictures (an LCD, a terminal) ignore it, which is the default.
+    func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) async
+}
+
+extension Screen {
+    public func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) async {}
 }

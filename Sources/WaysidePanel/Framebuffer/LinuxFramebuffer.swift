@@ -142,9 +142,29 @@ public actor FramebufferScreen: Screen {
         self.canvas = Canvas(width: width, height: height)
     }
 
+    /// The capture screen the live picture is drawn into, once laid out around it.
+    private var liveContent: ScreenContent?
+
     public func show(_ content: ScreenContent) async throws {
+        liveContent = nil
         layout.render(content, on: &canvas, text: text)
         framebuffer?.show(canvas)
+    }
+
+    /// The first frame lays the screen out around the picture (text in the other half);
+    /// later frames redraw only the picture.
+    public func showLive(_ frame: Frame, faceBox: PixelRect?, on content: ScreenContent) async {
+        guard frame.format != .mjpeg else { return }
+        if liveContent != content {
+            var framed = content
+            framed.preview = frame
+            framed.faceBox = faceBox
+            layout.render(framed, on: &canvas, text: text)
+            framebuffer?.show(canvas)
+            liveContent = content
+        } else {
+            showPreview(frame, faceBox: faceBox, direction: content.direction)
+        }
     }
 
     /// Only the preview area is redrawn: the camera's frames do not repaint the text.
