@@ -15,10 +15,12 @@ public struct KioskParts: Sendable {
     public var printer: (any ReceiptPrinter)?
     /// The port station's services (role = port only).
     public var station: (any PortStation)?
+    /// Where a shelter kiosk asks after a request by its code.
+    public var statusLookup: (any StatusLookup)?
 
     public init(camera: any FrameSource, buttons: any ButtonSource, screen: any Screen, speaker: any Speaker,
                 outbox: any Outbox, photoTaker: any PhotoTaker, helpSignal: (any HelpSignal)? = nil,
-                printer: (any ReceiptPrinter)? = nil, station: (any PortStation)? = nil) {
+                printer: (any ReceiptPrinter)? = nil, station: (any PortStation)? = nil, statusLookup: (any StatusLookup)? = nil) {
         self.camera = camera
         self.buttons = buttons
         self.screen = screen
@@ -28,6 +30,7 @@ public struct KioskParts: Sendable {
         self.helpSignal = helpSignal
         self.printer = printer
         self.station = station
+        self.statusLookup = statusLookup
     }
 }
 
@@ -92,6 +95,20 @@ public final class KioskService: Service, Sendable {
             sink.yield(.shutdown)
         }
         try? notifier.notify("STOPPING=1")
+    }
+
+    /// Where the request with `code` stands: still sealed in this kiosk's outbox (the code
+    /// is derived from the submission id), else what the intake says, else "cannot check now".
+    static func status(of code: String, parts: KioskParts, logger: Logger) async -> StatusAnswer {
+        if let waiting = try? await parts.outbox.pending(limit: 10_000),
+           waiting.contains(where: { ConfirmationCode.make(for: $0.id) == code }) {
+            return .waitingToSend
+        }
+        guard let lookup = parts.statusLookup else { return .unreachable }
+        do { return try await lookup.status(code: code) } catch {
+            logger.notice("status lookup failed", metadata: ["error": "\(error)"])
+            return .unreachable
+        }
     }
 
     private func loop(inputs: AsyncStream<Input>, sink: AsyncStream<Input>.Continuation) async {
@@ -237,6 +254,10 @@ public final class KioskService: Service, Sendable {
                         } catch {
                             sink.yield(.flow(.matchFailed(reason: "\(error)")))
                         }
+                    }
+                case .lookUpStatus(let code):
+                    Task { [parts, logger] in
+                        sink.yield(.flow(.statusAnswered(await Self.status(of: code, parts: parts, logger: logger))))
                     }
                 case .recordCheckIn(let record):
                     commitsInFlight += 1

@@ -181,7 +181,8 @@ struct KioskAssembly {
         }
         parts = KioskParts(camera: camera, buttons: buttons, screen: screens.count == 1 ? screens[0] : MirroredScreen(screens),
                            speaker: speaker, outbox: uplink.outbox, photoTaker: photoTaker, helpSignal: helpSignal,
-                           printer: printer, station: station)
+                           printer: printer, station: station,
+                           statusLookup: profile.role == .shelter ? uplink.statusLookup(data: profile.dataDirectory) : nil)
 
         if let visitor, profile.role == .shelter, profile.intake.isEmbedded, scriptGPIOSim == nil {
             portDemo = try Self.portDemo(profile: profile, uplink: uplink, base: parts, baseScreens: screens.filter { !($0 is ScriptedVisitor) },

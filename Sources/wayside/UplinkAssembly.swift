@@ -31,6 +31,23 @@ struct UplinkAssembly {
     /// A remote intake's signed link (nil with an embedded intake).
     private var remoteLink: IntakePortStation.Link?
 
+    /// How a shelter kiosk asks the intake where a request stands: with its own enrolled key,
+    /// once an embedded intake listens and the kiosk has enrolled (a few seconds at most).
+    func statusLookup(data: String) -> IntakeStatusLookup {
+        if let remoteLink { return IntakeStatusLookup { remoteLink.uplink } }
+        let address = embeddedAddress!
+        return IntakeStatusLookup {
+            let (url, _) = try await address.wait()
+            for _ in 0..<50 {
+                if let identity = try? DeviceIdentity.load(from: data), (try? Enrolment.load(from: data)) != nil {
+                    return HTTPUplink(baseURL: url, identity: identity, timeout: .seconds(8))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw UplinkError(.unreachable, "this kiosk has not enrolled with the embedded intake yet")
+        }
+    }
+
     /// How a port station in `data` reaches the intake. With the embedded intake the
     /// station enrols itself (role port, its own keys in `data`) once the intake listens.
     func stationConnect(data: String, deviceID: String) -> @Sendable () async throws -> IntakePortStation.Link {

@@ -124,6 +124,45 @@ extension Driver where Flow == ShelterFlow {
 }
 
 @Suite struct ShelterVisit {
+    /// The receipt says any kiosk can tell the person about their appointment: from the
+    /// notice, the code is typed and the answer shown and spoken in their language, and
+    /// nothing of it is kept.
+    @Test func aReceiptsCodeFindsWhereTheRequestStands() throws {
+        var shelter = Shelter()
+        shelter.press(.ok, .down, .ok)           // Spanish
+        #expect(shelter.lastScreen?.id == "notice")
+        #expect(shelter.lastScreen?.choices.count == 2)
+        shelter.press(.down, .ok)                // check my appointment
+        #expect(shelter.lastScreen?.id == "status-code")
+        let code = ConfirmationCode.make(for: UUID())
+        var typo = Array(code.filter { $0 != "-" })
+        typo[0] = typo[0] == "1" ? "2" : "1"
+        shelter.type(String(typo))
+        #expect(shelter.lastScreen?.id == "status-code")
+        #expect(shelter.lastScreen?.lines.first?.isEmpty == false, "a mistyped code is refused at once, with a reason")
+        for _ in 0..<9 { shelter.press(.back) }  // delete; one more back would leave
+        shelter.type(code.filter { $0 != "-" })
+        #expect(shelter.effects.contains(.lookUpStatus(code: code)))
+        #expect(shelter.lastScreen?.id == "status-looking")
+        shelter.send(.statusAnswered(.pending(port: "El Paso", time: Date(timeIntervalSince1970: 1_800_100_000))))
+        let answer = try #require(shelter.lastScreen)
+        #expect(answer.id == "status" && answer.languageTag == "es")
+        #expect(answer.lines.first?.contains("El Paso") == true)
+        #expect(shelter.spoken.last == answer.lines.first)
+        shelter.press(.ok)
+        #expect(shelter.lastScreen?.id == "attract")
+        #expect(shelter.flow.holdsNoVisitData)
+
+        for (status, key) in [(StatusAnswer.checkedIn, "status.checkedIn"), (.notFound, "status.notFound"),
+                              (.waitingToSend, "status.waiting"), (.unreachable, "status.unreachable")] {
+            var again = Shelter()
+            again.press(.ok, .ok, .down, .ok)    // English
+            again.type(code.filter { $0 != "-" })
+            again.send(.statusAnswered(status))
+            #expect(again.lastScreen?.lines == [catalog.text(key, in: try #require(catalog.language(tagged: "en")))])
+        }
+    }
+
     @Test func wholeVisitWithPhoto() throws {
         var visit = Shelter()
         visit.fillDetails(languageIndex: 1)
@@ -244,7 +283,9 @@ extension Driver where Flow == ShelterFlow {
         let before = visit.spoken.count
         visit.press(.repeat)
         let english = catalog.languages[0]
-        #expect(Array(visit.spoken.dropFirst(before)) == [catalog.text("notice.title", in: english), catalog.text("notice.body", in: english), catalog.text("notice.alternatives", in: english)])
+        #expect(Array(visit.spoken.dropFirst(before)) == [catalog.text("notice.title", in: english), catalog.text("notice.body", in: english),
+                                                           catalog.text("notice.alternatives", in: english),
+                                                           catalog.text("notice.start", in: english), catalog.text("status.check", in: english)])
     }
 
     @Test func idleAsksForMoreTimeBeforeForgetting() {

@@ -198,6 +198,13 @@ enum Scripts {
             + [Step(on: "language", press: .ok), Step(on: "notice", press: .ok)]
     }
 
+    /// From the attract screen to the answer for the code in the visitor's pocket.
+    static func statusCheck(languageDowns: Int) -> [Step] {
+        [Step(on: "attract", press: .ok)] + Array(repeating: Step(on: "language", press: .down), count: languageDowns)
+            + [Step(on: "language", press: .ok), Step(on: "notice", press: .down), Step(on: "notice", press: .ok),
+               Step(typeCarriedCodeOn: "status-code"), Step(on: "status", press: .ok)]
+    }
+
     /// Details typed on the buttons; the first country and port.
     static func details(given: String, family: String, birth: String, aNumber: String) -> [Step] {
         [Step(on: "field-givenName", type: given), Step(on: "field-familyName", type: family),

@@ -79,6 +79,10 @@ struct ScriptedVisits {
         let liCode = try #require(li.confirmationCode)
         let offline = try #require(mandarin.screen("saved-offline"))
         #expect(offline.languageTag == "zh" && offline.lines.count >= 3, "the offline receipt says it will be sent and how to check")
+        // Asked at once, the kiosk knows the request is still on it, waiting for the network.
+        let catalog = try MessageCatalog.bundled()
+        let waiting = try await kiosk.play(Scripts.statusCheck(languageDowns: 6), pocket: li)
+        #expect(waiting.screen("status")?.lines == [catalog.text("status.waiting", in: try #require(catalog.language(tagged: "zh")))])
         try await intake.start()
         var arrived: PersonExport?
         for _ in 0..<150 where arrived == nil {
@@ -136,6 +140,14 @@ struct ScriptedVisits {
         }
         #expect(try await intake.storage.auditLog().filter { $0.action == "check-in" && $0.actor == "station-1" }.count == 3)
         #expect(stationLog.stderrText.contains("gallery fetched"))
+
+        // Back at the shelter, Amal's code tells her she has checked in, in Arabic.
+        let shelter = try ControlledKiosk(profile: Profiles.shelter(data: shelterData, camera: try cameraFolder(showing: "obama.jpg"), intake: intake.url))
+        let asked = try await shelter.play(Scripts.statusCheck(languageDowns: 7), pocket: amal)
+        _ = await shelter.stop()
+        let answer = try #require(asked.screen("status"))
+        #expect(answer.lines == [catalog.text("status.checkedIn", in: try #require(catalog.language(tagged: "ar")))])
+        #expect(answer.direction == .rightToLeft && asked.spoken.contains { $0.text == answer.lines[0] })
         await intake.stop()
     }
 

@@ -99,3 +99,22 @@ public struct CheckInRecord: Sendable, Equatable, Codable, Identifiable {
         self.time = time
     }
 }
+
+/// What a shelter kiosk can tell a person who types the code from their receipt.
+public enum StatusAnswer: Sendable, Equatable {
+    /// Registered; the appointment's port and time when the intake has given them.
+    case pending(port: String?, time: Date?)
+    case checkedIn
+    case closed
+    case notFound
+    /// Still on this kiosk, sealed, waiting for the network.
+    case waitingToSend
+    /// The intake cannot be reached now.
+    case unreachable
+}
+
+/// Where a request stands, asked of the intake by a kiosk.
+public protocol StatusLookup: Sendable {
+    /// The status of the request with confirmation code `code` (canonical form).
+    func status(code: String) async throws -> StatusAnswer
+}

@@ -27,6 +27,8 @@ public enum FlowEvent: Sendable, Equatable {
     case matchFailed(reason: String)
     /// Port: the check-in record was sealed and queued.
     case checkInRecorded
+    /// Shelter: where the request with the typed code stands.
+    case statusAnswered(StatusAnswer)
 }
 
 /// What a flow asks the outside world to do. Flows never do I/O themselves.
@@ -52,6 +54,8 @@ public enum FlowEffect: Sendable, Equatable {
     case match(FaceTemplate, expected: UUID)
     /// Port: seal and queue the check-in; answered by `checkInRecorded`.
     case recordCheckIn(CheckInRecord)
+    /// Shelter: find where a request stands by its code; answered by `statusAnswered`.
+    case lookUpStatus(code: String)
 }
 
 /// A kiosk visit as a pure state machine: events in, effects out.

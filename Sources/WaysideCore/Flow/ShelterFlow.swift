@@ -46,7 +46,11 @@ public struct ShelterFlow: VisitFlow {
     public enum Step: Sendable, Equatable {
         case attract
         case chooseLanguage(ChoiceList)
-        case notice
+        /// The notice, then: start a request, or check one with the receipt's code.
+        case notice(ChoiceList)
+        case statusCode(GridKeyboard, problem: String?)
+        case statusLooking
+        case statusShown(StatusAnswer)
         case typing(Field, GridKeyboard, problem: String?)
         case picking(Field, ChoiceList)
         case review(ChoiceList)
@@ -138,6 +142,9 @@ public struct ShelterFlow: VisitFlow {
             // Shown again with the appointment, but not spoken again: the code was already read out twice.
             step = .saved(code: receipt.confirmationCode, confirmed: true)
             return render(speakAll: false)
+        case .statusAnswered(let answer):
+            guard step == .statusLooking else { return [] }
+            return enter(.statusShown(answer))
         case .pinChecked, .lookedUp, .matched, .matchFailed, .checkInRecorded:
             return []
         }
@@ -166,11 +173,36 @@ public struct ShelterFlow: VisitFlow {
             }
             if chosen < 0 { return forget() }
             language = catalog.languages[chosen]
-            return enter(.notice)
+            return enter(noticeStep())
 
-        case .notice:
-            if button == .ok { return enter(typingStep(.givenName)) }
-            if button == .back { return enter(.chooseLanguage(languageList())) }
+        case .notice(var list):
+            guard let chosen = list.press(button) else {
+                step = .notice(list)
+                return render(speakAll: false) + prompter.say([list.options[list.highlighted]])
+            }
+            if chosen < 0 { return enter(.chooseLanguage(languageList())) }
+            return chosen == 0 ? enter(typingStep(.givenName)) : enter(.statusCode(Self.codeKeyboard(), problem: nil))
+
+        case .statusCode(var keyboard, _):
+            switch keyboard.press(button) {
+            case .editing:
+                step = .statusCode(keyboard, problem: nil)
+                return render(speakAll: false)
+            case .cancelled:
+                return enter(noticeStep())
+            case .done(let text):
+                guard let code = ConfirmationCode.normalise(text) else {
+                    step = .statusCode(keyboard, problem: prompter.text("status.badCode"))
+                    return render(speakAll: false) + prompter.say([prompter.text("status.badCode")])
+                }
+                return enter(.statusLooking) + [.lookUpStatus(code: code)]
+            }
+
+        case .statusShown:
+            // Nothing of the lookup is kept: the next person starts afresh.
+            return button == .ok || button == .back ? forget() : []
+
+        case .statusLooking:
             return []
 
         case .typing(let field, var keyboard, _):
@@ -289,9 +321,9 @@ public struct ShelterFlow: VisitFlow {
 
     private mutating func handleTimeout() -> [FlowEffect] {
         switch step {
-        case .attract, .saving, .capturing, .askStaff:
+        case .attract, .saving, .capturing, .askStaff, .statusLooking:
             return []
-        case .saved, .outboxFull, .moreTime, .chooseLanguage:
+        case .saved, .outboxFull, .moreTime, .chooseLanguage, .statusShown:
             return forget()
         default:
             resumeStep = step
@@ -408,7 +440,7 @@ public struct ShelterFlow: VisitFlow {
 
     private mutating func goBack(from field: Field) -> [FlowEffect] {
         if editingFromReview { return enter(reviewStep()) }
-        guard let index = Field.allCases.firstIndex(of: field), index > 0 else { return enter(.notice) }
+        guard let index = Field.allCases.firstIndex(of: field), index > 0 else { return enter(noticeStep()) }
         return enter(stepFor(Field.allCases[index - 1]))
     }
 
@@ -430,6 +462,38 @@ public struct ShelterFlow: VisitFlow {
         case .character(let c): String(c)
         case .delete: prompter.text("key.delete")
         case .done: prompter.text("key.done")
+        }
+    }
+
+    private func noticeStep() -> Step {
+        .notice(ChoiceList(options: [prompter.text("notice.start"), prompter.text("status.check")]))
+    }
+
+    /// The code alphabet on a 6-wide grid, with delete and done: what a receipt's code is typed on.
+    static func codeKeyboard() -> GridKeyboard {
+        let symbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ").map { GridKey.character($0) }
+        var rows = stride(from: 0, to: symbols.count, by: 6).map { Array(symbols[$0..<min($0 + 6, symbols.count)]) }
+        rows[rows.count - 1] += [.delete, .done]
+        return GridKeyboard(rows: rows, maxLength: 11)
+    }
+
+    /// What a status answer says, in the person's language.
+    private func statusText(_ answer: StatusAnswer) -> String {
+        let p = prompter
+        switch answer {
+        case .pending(let port, let time):
+            guard let port else { return p.text("status.pendingNoDate") }
+            guard let time else { return p.text("status.pending", port) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: language.tag)
+            formatter.dateStyle = .full
+            formatter.timeStyle = .short
+            return p.text("status.pending", "\(port), \(formatter.string(from: time))")
+        case .checkedIn: return p.text("status.checkedIn")
+        case .closed: return p.text("status.closed")
+        case .notFound: return p.text("status.notFound")
+        case .waitingToSend: return p.text("status.waiting")
+        case .unreachable: return p.text("status.unreachable")
         }
     }
 
@@ -500,9 +564,17 @@ public struct ShelterFlow: VisitFlow {
         case .chooseLanguage(let list):
             return (p.screen("language", title: p.text("language.title"), lines: [p.text("language.hint")], choices: list),
                     [catalog.text("language.name", in: catalog.languages[list.highlighted])])
-        case .notice:
-            return (p.screen("notice", title: p.text("notice.title"), lines: [p.text("notice.body"), p.text("notice.alternatives")]),
-                    [p.text("notice.title"), p.text("notice.body"), p.text("notice.alternatives")])
+        case .notice(let list):
+            return (p.screen("notice", title: p.text("notice.title"), lines: [p.text("notice.body"), p.text("notice.alternatives")], choices: list),
+                    [p.text("notice.title"), p.text("notice.body"), p.text("notice.alternatives")] + list.options)
+        case .statusCode(let keyboard, let problem):
+            return (p.screen("status-code", title: p.text("status.enterCode"), lines: problem.map { [$0] } ?? [],
+                             entry: keyboard.text, keyboard: keyboard), [p.text("status.enterCode")])
+        case .statusLooking:
+            return (p.screen("status-looking", title: p.text("status.looking")), [])
+        case .statusShown(let answer):
+            let lines = [statusText(answer)]
+            return (p.screen("status", title: p.text("status.check"), lines: lines), lines)
         case .typing(let field, let keyboard, let problem):
             let hint = p.text(keyboard.rows.count == 4 ? "entry.hintDigits" : "entry.hintLetters")
             let optional = field == .aNumber || field == .phone || field == .familyName ? [p.text("entry.optional")] : []
