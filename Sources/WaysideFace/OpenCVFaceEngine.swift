@@ -41,11 +41,17 @@ public final class OpenCVFaceEngine: FaceEngine {
     /// The models this engine loaded.
     public let models: FaceModelFiles
 
-    /// "sface".
-    public var engineName: String { "sface" }
+    /// "sface": also a static, so code that only reads cached descriptors (the comparison
+    /// back-end's training) names the same model without loading the networks.
+    public static let engineName = "sface"
     /// "face_recognition_sface_2021dec_int8bq": the zoo's int8-rounded weights, which
     /// the fp32 conversion keeps exactly, so templates follow the shipped model.
-    public var modelVersion: String { "face_recognition_sface_2021dec_int8bq" }
+    public static let modelVersion = "face_recognition_sface_2021dec_int8bq"
+
+    /// ``engineName``.
+    public var engineName: String { Self.engineName }
+    /// ``modelVersion``.
+    public var modelVersion: String { Self.modelVersion }
 
     /// Loads both networks once (about 40 MB) and runs each on a blank input, so that a
     /// missing, corrupt or wrong file throws here, naming it and `scripts/fetch-models`.

@@ -81,17 +81,25 @@ public enum ComparisonData {
         return fold
     }
 
-    /// Loads every face of LFW, NUAA and UTKFace under `dataRoot` that has a descriptor,
-    /// computing what the descriptor caches lack (UTKFace's take about ten minutes on two
-    /// cores the first time). Missing data sets are named in `skipped`.
+    /// Loads every face of LFW, NUAA and UTKFace under `dataRoot` that has a descriptor from
+    /// `engine`, computing what the descriptor caches lack (UTKFace's take about ten minutes
+    /// on two cores the first time). Missing data sets are named in `skipped`. The split
+    /// rules do not depend on the engine: a face the engine cannot find is left out, never
+    /// moved to another part.
     public static func load(dataRoot: String, cacheDirectory: String?, workers: Int = 2, models: FaceModelFiles = .standard(),
+                            engine: FaceEngineKind = .dlib,
                             progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in })
         throws -> (samples: [ComparisonSample], skipped: [String]) {
-        try models.checkPresent()
+        try engine.checkPresent(models)
         var samples: [ComparisonSample] = [], skipped: [String] = []
         func cache(_ name: String, _ recipe: ImageRecipe) -> String? {
-            cacheDirectory.map { "\($0)/eval/dlib-resnet/\(name)-\(recipe.key).json" }
+            cacheDirectory.map { engine.cacheFile($0, dataset: name, recipe: recipe) }
         }
+        func batch(_ root: String, _ name: String, _ recipe: ImageRecipe) -> ImageBatch {
+            ImageBatch(root: root, cacheFile: cache(name, recipe), workers: workers, models: models, engine: engine)
+        }
+        // Progress labels as `waysidectl eval` prints them: "lfw" for dlib, "lfw/sface".
+        @Sendable func label(_ name: String) -> String { engine == .dlib ? name : "\(name)/\(engine.rawValue)" }
         let fm = FileManager.default
         // LFW
         let lfw = dataRoot + "/lfw"
@@ -99,8 +107,8 @@ public enum ComparisonData {
             let pairs = try Datasets.lfwPairs(text)
             let folds = try lfwFolds(text)
             let recipe = EvaluationRun.recipe(.lfw)
-            let records = try ImageBatch(root: lfw, cacheFile: cache("lfw", recipe), workers: workers, models: models)
-                .run(pairs.images, recipe: recipe) { progress("lfw", $0, $1) }
+            let records = try batch(lfw, "lfw", recipe)
+                .run(pairs.images, recipe: recipe) { progress(label("lfw"), $0, $1) }
             for (image, name) in zip(pairs.images, pairs.identities) {
                 guard let d = records[image]?.descriptor, let fold = folds[name] else { continue }
                 let role: SplitRole = fold <= 1 ? .fit : fold == 2 ? .validation : .report
@@ -114,8 +122,8 @@ public enum ComparisonData {
         if fm.fileExists(atPath: nuaa) {
             let frames = Datasets.nuaaFrames(root: nuaa)
             let recipe = EvaluationRun.recipe(.nuaa)
-            let records = try ImageBatch(root: nuaa, cacheFile: cache("nuaa", recipe), workers: workers, models: models)
-                .run(frames, recipe: recipe) { progress("nuaa", $0, $1) }
+            let records = try batch(nuaa, "nuaa", recipe)
+                .run(frames, recipe: recipe) { progress(label("nuaa"), $0, $1) }
             for frame in frames {
                 // Name: ID_glasses_pos_session_frame.jpg
                 let parts = ((frame as NSString).lastPathComponent).split(separator: "_").map(String.init)
@@ -131,8 +139,8 @@ public enum ComparisonData {
         let utk = dataRoot + "/utkface"
         if fm.fileExists(atPath: utk) {
             let files = Datasets.utkFaces(root: utk)
-            let records = try ImageBatch(root: utk, cacheFile: cache("utkface", utkRecipe), workers: workers, models: models)
-                .run(files, recipe: utkRecipe) { progress("utkface", $0, $1) }
+            let records = try batch(utk, "utkface", utkRecipe)
+                .run(files, recipe: utkRecipe) { progress(label("utkface"), $0, $1) }
             for (index, file) in files.enumerated() {
                 // Name: age_gender_race_datetime.jpg.chip.jpg
                 let f = file.split(separator: "_")

@@ -132,15 +132,16 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
                                 faces: faces)
     }
 
-    /// Writes `comparison-report.json`, `comparison-det.svg`, `comparison-groups-raw.svg` and
-    /// `comparison-groups-calibrated.svg` into `directory`; returns the paths.
+    /// Writes `<prefix>-report.json`, `<prefix>-det.svg`, `<prefix>-groups-raw.svg` and
+    /// `<prefix>-groups-calibrated.svg` into `directory`; returns the paths. One prefix per
+    /// engine, so both engines' reports sit side by side in one folder.
     @discardableResult
-    public func write(to directory: String) throws -> [String] {
+    public func write(to directory: String, prefix: String = "comparison") throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [String] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = directory + "/comparison-report.json"
+        let json = directory + "/\(prefix)-report.json"
         // JSON has no infinity: an unresolvable ratio is written as null by making it nan-free.
         var copy = self
         if !copy.worstRatioRaw.isFinite { copy.worstRatioRaw = -1 }
@@ -152,7 +153,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             det.append(("\(v.dataset) raw cosine", v.raw.det))
             det.append(("\(v.dataset) calibrated", v.calibrated.det))
         }
-        let detPath = directory + "/comparison-det.svg"
+        let detPath = directory + "/\(prefix)-det.svg"
         try Charts.det(det, title: "DET on the report identities: raw cosine against the calibrated back-end")
             .write(toFile: detPath, atomically: true, encoding: .utf8)
         written.append(detPath)
@@ -160,7 +161,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             let series = groups.map { g in
                 (name: g.group, points: zip(nominalFMR, calibrated ? g.calibratedCurve : g.rawCurve).map { (target: $0, measured: $1) })
             }
-            let path = directory + "/comparison-groups-\(label).svg"
+            let path = directory + "/\(prefix)-groups-\(label).svg"
             try Charts.fmrAgainstTarget(series, title: "False matches per group, \(label == "raw" ? "raw cosine" : "calibrated back-end") (report identities)")
                 .write(toFile: path, atomically: true, encoding: .utf8)
             written.append(path)

@@ -25,9 +25,10 @@ public struct LFWTemplates: Sendable {
     /// The model the cached descriptors come from (the harness's dlib engine).
     public static let model = TemplateModel(engine: "dlib-resnet", version: "dlib_face_recognition_resnet_model_v1")
 
-    /// Loads (computing what the cache lacks) the templates of `<dataRoot>/lfw`.
+    /// Loads (computing what the cache lacks) the templates of `<dataRoot>/lfw` made by
+    /// `engine` (dlib unless asked: the station's engine and today's calibration).
     public static func load(dataRoot: String, cacheDirectory: String?, workers: Int = 2,
-                            models: FaceModelFiles = .standard(),
+                            models: FaceModelFiles = .standard(), engine: FaceEngineKind = .dlib,
                             progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> LFWTemplates {
         let folder = dataRoot + "/lfw"
         guard let text = try? String(contentsOfFile: folder + "/pairs.txt", encoding: .utf8) else {
@@ -36,10 +37,11 @@ public struct LFWTemplates: Sendable {
         }
         let pairs = try Datasets.lfwPairs(text)
         let recipe = EvaluationRun.recipe(.lfw)
-        let cache = cacheDirectory.map { "\($0)/eval/dlib-resnet/lfw-\(recipe.key).json" }
-        let records = try ImageBatch(root: folder, cacheFile: cache, workers: workers, models: models)
+        let cache = cacheDirectory.map { engine.cacheFile($0, dataset: "lfw", recipe: recipe) }
+        let records = try ImageBatch(root: folder, cacheFile: cache, workers: workers, models: models, engine: engine)
             .run(pairs.images, recipe: recipe, progress: progress)
         var entries: [Entry] = [], failed = 0
+        let model = engine.templateModel
         for (image, identity) in zip(pairs.images, pairs.identities) {
             guard let descriptor = records[image]?.descriptor else { failed += 1; continue }
             entries.append(Entry(identity: identity, image: image, template: try MatchTemplate(model: model, descriptor: descriptor)))
@@ -68,5 +70,17 @@ public struct LFWTemplates: Sendable {
             }
         }
         return (genuine, impostor)
+    }
+}
+
+extension FaceEngineKind {
+    /// The model of this engine's templates: a back-end or calibration made from one
+    /// engine's descriptors names it, so another engine's are refused (the two networks'
+    /// spaces have nothing in common, and a dlib threshold on SFace cosines would be noise).
+    public var templateModel: TemplateModel {
+        switch self {
+        case .dlib: LFWTemplates.model
+        case .sface: TemplateModel(engine: OpenCVFaceEngine.engineName, version: OpenCVFaceEngine.modelVersion)
+        }
     }
 }

@@ -9,9 +9,12 @@ struct CalibratedBench {
     let realOffsets: [Float]
     let probes: [MatchTemplate]
     let prepared: [ComparisonBackend.Probe]
+    /// The engine's template model: the back-end must have been trained on its descriptors.
+    let model: TemplateModel
 
-    init(backendFile: String, real: [MatchTemplate], probes: [MatchTemplate]) throws {
-        (_, backend) = try ComparisonBackendFile.load(from: backendFile, for: LFWTemplates.model)
+    init(backendFile: String, model: TemplateModel, real: [MatchTemplate], probes: [MatchTemplate]) throws {
+        (_, backend) = try ComparisonBackendFile.load(from: backendFile, for: model)
+        self.model = model
         let b = backend
         realOffsets = try real.map { b.offset(ofFolded: try b.folded($0.unit)) }
         self.probes = probes
@@ -22,14 +25,14 @@ struct CalibratedBench {
     /// Times 1:N and 1:1 raw against calibrated on galleries of `size`; returns a summary fragment.
     func run(size: Int, directory: String, galleryReal: [(id: UUID, identity: String, template: MatchTemplate)],
              padding: SyntheticTemplates, rawGallery: MappedGallery, search: GallerySearch, k: Int, rerank: Int) throws -> String {
-        let path = "\(directory)/gallery-\(size)-calibrated.wgal"
-        let b = backend
+        let b = backend, model = self.model
+        let path = "\(directory)/gallery-\(size)-calibrated-\(model.engine).wgal"
         let offsets = realOffsets
         // Padding rows get a real template's offset (cycled): a cohort pass for a million
         // synthetic rows would take minutes and changes nothing the scan does.
         try GalleryFile.write(model: backend.model, capacity: size, count: size, to: path) { slot in
             if slot < galleryReal.count {
-                return (galleryReal[slot].id, try b.galleryTemplate(descriptor: galleryReal[slot].template.unit, model: LFWTemplates.model))
+                return (galleryReal[slot].id, try b.galleryTemplate(descriptor: galleryReal[slot].template.unit, model: model))
             }
             return (UUID(), try b.galleryTemplate(folded: try b.folded(try padding.template(slot).unit), offset: offsets[slot % offsets.count]))
         }

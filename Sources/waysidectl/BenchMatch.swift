@@ -42,8 +42,11 @@ struct BenchMatch: ParsableCommand {
     @Flag(help: "Skip the numpy peer.")
     var noNumpy = false
 
-    @Option(help: "Calibrated comparison back-end timed against the raw search in the same run (skipped when the file is absent).")
-    var backend = "Models/comparison-backend.json"
+    @Option(help: "Whose LFW templates fill the galleries and queries: dlib (the kiosk's engine) or sface.")
+    var engine: FaceEngineKind = .dlib
+
+    @Option(help: "Calibrated comparison back-end timed against the raw search in the same run, trained on the same engine (default: the engine's file in Models/; skipped when absent).")
+    var backend: String?
 
     func run() throws {
         let sizeList = try sizes.split(separator: ",").map { text -> Int in
@@ -55,16 +58,17 @@ struct BenchMatch: ParsableCommand {
         guard queries > 0, k > 0 else { throw ValidationError("--queries and --k must be positive") }
         let threads = ProcessInfo.processInfo.activeProcessorCount
         let cache = FaceModelFiles.cacheDirectory()
-        let lfw = try LFWTemplates.load(dataRoot: data ?? Eval.defaultDataRoot(), cacheDirectory: cache)
+        let lfw = try LFWTemplates.load(dataRoot: data ?? Eval.defaultDataRoot(), cacheDirectory: cache, engine: engine)
+        let model = engine.templateModel, backend = self.backend ?? ComparisonCommands.defaultBackend(engine)
         let (galleryReal, probeEntries) = Self.split(lfw, queries: queries)
         let probes = probeEntries.map(\.template)
         print("LFW: \(lfw.entries.count) templates; gallery takes \(galleryReal.count) (one per identity), \(probes.count) queries of other images of them")
         let numpy = noNumpy ? nil : try NumpyPeer.prepare(python: python, cache: cache)
         var calibrated: CalibratedBench?
         if FileManager.default.fileExists(atPath: backend) {
-            calibrated = try CalibratedBench(backendFile: backend, real: galleryReal.map(\.template), probes: probes)
+            calibrated = try CalibratedBench(backendFile: backend, model: model, real: galleryReal.map(\.template), probes: probes)
         } else {
-            print("no \(backend): the calibrated back-end is not timed (run 'waysidectl train comparison')")
+            print("no \(backend): the calibrated back-end is not timed (run 'waysidectl train comparison --engine \(engine.rawValue)')")
         }
         print("scan: \(sequential ? "one thread" : "\(threads) cores, chunks of 16384 rows"); k = \(k); int8 re-scores the best \(rerank) in float32; machine shared: figures are noisy")
         let search = GallerySearch(parallel: !sequential)
@@ -78,9 +82,9 @@ struct BenchMatch: ParsableCommand {
             guard size >= galleryReal.count else {
                 throw ValidationError("gallery size \(size) is smaller than the \(galleryReal.count) real templates")
             }
-            let path = "\(directory)/gallery-\(size).wgal"
+            let path = "\(directory)/gallery-\(size)\(engine == .dlib ? "" : "-" + engine.rawValue).wgal"
             let padding = SyntheticTemplates(fittedTo: galleryReal.map(\.template), seed: UInt64(size))
-            try GalleryFile.write(model: LFWTemplates.model, capacity: size, count: size, to: path) { slot in
+            try GalleryFile.write(model: model, capacity: size, count: size, to: path) { slot in
                 if slot < galleryReal.count { return (galleryReal[slot].id, galleryReal[slot].template) }
                 return (UUID(), try padding.template(slot))
             }
@@ -183,8 +187,11 @@ struct SyntheticTemplates {
     let mean: [Float]
     let spread: [Float]
     let seed: UInt64
+    /// The real templates' model, which the stand-ins take so they share one gallery.
+    let model: TemplateModel
 
     init(fittedTo real: [MatchTemplate], seed: UInt64) {
+        model = real.first?.model ?? LFWTemplates.model
         let d = MatchTemplate.dimension, n = Float(max(1, real.count))
         var mean = [Float](repeating: 0, count: d), square = [Float](repeating: 0, count: d)
         for t in real { for i in 0..<d { mean[i] += t.unit[i] / n; square[i] += t.unit[i] * t.unit[i] / n } }
@@ -208,7 +215,7 @@ struct SyntheticTemplates {
             let gaussian = (-2 * log(max(next(), 1e-300))).squareRoot() * cos(2 * .pi * next())
             values[i] = mean[i] + spread[i] * Float(gaussian)
         }
-        return try MatchTemplate(model: LFWTemplates.model, descriptor: values)
+        return try MatchTemplate(model: model, descriptor: values)
     }
 }
 

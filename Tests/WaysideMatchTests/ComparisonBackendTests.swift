@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaysideCore
+import WaysideFace
 import WaysideMatch
 
 /// The calibrated comparison back-end (issue 8): its transform on fixed vectors, refusal of
@@ -166,9 +167,16 @@ struct ComparisonBackendTests {
         }
     }
 
-    @Test func committedBackendNeverTrainedOnReportIdentities() throws {
-        let path = Support.projectRoot + "/Models/comparison-backend.json"
-        let (file, backend) = try ComparisonBackendFile.load(from: path, for: Support.model)
+    /// Each committed back-end file and the engine whose descriptors trained it.
+    static let committed: [(engine: FaceEngineKind, path: String)] = [
+        (.dlib, Support.projectRoot + "/Models/comparison-backend.json"),
+        (.sface, Support.projectRoot + "/Models/comparison-backend-sface.json"),
+    ]
+
+    @Test(arguments: committed.map(\.engine))
+    func committedBackendNeverTrainedOnReportIdentities(_ engine: FaceEngineKind) throws {
+        let path = Self.committed.first { $0.engine == engine }!.path
+        let (file, backend) = try ComparisonBackendFile.load(from: path, for: engine.templateModel)
         #expect(!file.split.trainIdentities.isEmpty)
         #expect(!file.split.reportIdentities.isEmpty)
         #expect(file.split.overlap.isEmpty)
@@ -183,6 +191,74 @@ struct ComparisonBackendTests {
         #expect(file.calibration.model == backend.model)
         #expect(file.calibration.threshold.targetFMR == 1e-4)
         #expect(file.candidates.contains { $0.cohortTopK == backend.cohortTopK })
+    }
+
+    /// The two engines' back-ends never take each other's descriptors or templates: the
+    /// template model names the engine, so a dlib threshold can never be applied to SFace
+    /// cosines (whose impostors sit near 0, dlib's near 0.9) or the reverse.
+    @Test func backendsOfTheTwoEnginesRefuseEachOther() throws {
+        let (dlibFile, dlib) = try ComparisonBackendFile.load(from: Self.committed[0].path, for: FaceEngineKind.dlib.templateModel)
+        let (sfaceFile, sface) = try ComparisonBackendFile.load(from: Self.committed[1].path, for: FaceEngineKind.sface.templateModel)
+        #expect(dlib.model.engine == "dlib-resnet" && sface.model.engine == "sface")
+        #expect(sfaceFile.baseModel == FaceEngineKind.sface.templateModel && dlibFile.baseModel == Support.model)
+        // Loading one engine's file for the other's descriptors is refused by model.
+        let wrongFile = #expect(throws: MatchError.self) {
+            try ComparisonBackendFile.load(from: Self.committed[1].path, for: FaceEngineKind.dlib.templateModel)
+        }
+        #expect(wrongFile?.code == .modelMismatch)
+        #expect(throws: MatchError.self) { try ComparisonBackendFile.load(from: Self.committed[0].path, for: FaceEngineKind.sface.templateModel) }
+        // Descriptors of the other engine are refused at preparation, both ways.
+        let descriptor = (0..<Self.d).map { Float($0 % 5) - 2 }
+        for (backend, foreign) in [(dlib, FaceEngineKind.sface.templateModel), (sface, FaceEngineKind.dlib.templateModel)] {
+            let refused = #expect(throws: MatchError.self) { try backend.probe(descriptor: descriptor, model: foreign) }
+            #expect(refused?.code == .modelMismatch)
+            #expect(throws: MatchError.self) { try backend.galleryTemplate(descriptor: descriptor, model: foreign) }
+        }
+        // Prepared templates of one never score against the other's, and neither gallery takes them.
+        let sfaceProbe = try sface.probe(descriptor: descriptor, model: FaceEngineKind.sface.templateModel)
+        let dlibTemplate = try dlib.galleryTemplate(descriptor: descriptor, model: FaceEngineKind.dlib.templateModel)
+        let crossed = #expect(throws: MatchError.self) { try sface.score(sfaceProbe, dlibTemplate) }
+        #expect(crossed?.code == .modelMismatch)
+        #expect(throws: MatchError.self) { try dlib.score(sfaceProbe, dlibTemplate) }
+        var dlibGallery = Gallery(model: dlib.model)
+        #expect(throws: MatchError.self) {
+            try dlibGallery.add(try sface.galleryTemplate(descriptor: descriptor, model: FaceEngineKind.sface.templateModel), for: UUID())
+        }
+        // Nor can a station pair SFace's back-end with dlib's thresholds.
+        #expect(throws: MatchError.self) {
+            try StationMatcher(gallery: Gallery(model: sface.model), policy: try DecisionPolicy(calibration: dlibFile.calibration), backend: sface)
+        }
+    }
+
+    /// True when every descriptor cache training reads is on this machine (the shared data
+    /// and a first `waysidectl train comparison --engine <engine>` make them).
+    static func cachesPresent(_ engine: FaceEngineKind) -> Bool {
+        let cache = FaceModelFiles.cacheDirectory()
+        let files = [("lfw", EvaluationRun.recipe(.lfw)), ("nuaa", EvaluationRun.recipe(.nuaa)), ("utkface", ComparisonData.utkRecipe)]
+            .map { engine.cacheFile(cache, dataset: $0.0, recipe: $0.1) }
+        return Support.lfwPresent && files.allSatisfy { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Training is deterministic on real descriptors: retraining from the cached descriptors
+    /// with the recorded command's settings gives the committed file, every parameter, the
+    /// split record and the thresholds (only the calibration's creation time differs). For
+    /// dlib this also shows that making training engine-aware left the shipped file as it was.
+    @Test(arguments: FaceEngineKind.allCases)
+    func retrainingReproducesTheCommittedFile(_ engine: FaceEngineKind) throws {
+        guard Self.cachesPresent(engine) else {
+            print("\(engine.rawValue) descriptor caches absent (run 'waysidectl train comparison --engine \(engine.rawValue)'): skipping")
+            return
+        }
+        let path = Self.committed.first { $0.engine == engine }!.path
+        let (committed, _) = try ComparisonBackendFile.load(from: path, for: engine.templateModel)
+        let (samples, _) = try ComparisonData.load(dataRoot: Support.dataRoot, cacheDirectory: FaceModelFiles.cacheDirectory(), engine: engine)
+        let trainer = ComparisonTrainer(baseModel: engine.templateModel, targetFMR: committed.calibration.threshold.targetFMR)
+        var retrained = try trainer.train(samples, command: committed.command)
+        retrained.calibration.created = committed.calibration.created
+        #expect(retrained.templateModel == committed.templateModel)
+        #expect(retrained.split == committed.split)
+        #expect(retrained.candidates == committed.candidates)
+        #expect(retrained == committed)
     }
 
     // MARK: - Synthetic populations

@@ -74,6 +74,14 @@ public enum FaceEngineKind: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The descriptor cache of `dataset` under `recipe`:
+    /// `<cache>/eval/<engine folder>/<dataset>-<engine's recipe key>.json`, one path for
+    /// `waysidectl eval`, the calibration and the comparison back-end, so one engine run
+    /// serves them all.
+    public func cacheFile(_ cacheDirectory: String, dataset: String, recipe: ImageRecipe) -> String {
+        "\(cacheDirectory)/eval/\(cacheFolder)/\(dataset)-\(cacheKey(recipe)).json"
+    }
+
     /// The cache file's key for `recipe`: it changes whenever what the engine would
     /// compute does (dlib's keeps its earlier form, so existing caches stay valid).
     public func cacheKey(_ recipe: ImageRecipe) -> String {

@@ -134,7 +134,7 @@ public struct EvaluationRun: Sendable {
             var records: [FaceEngineKind: [String: ImageRecord]] = [:]
             for engine in engines {
                 let label = engine == .dlib ? d.rawValue : "\(d.rawValue)/\(engine.rawValue)"
-                let cache = cacheDirectory.map { "\($0)/eval/\(engine.cacheFolder)/\(d.rawValue)-\(engine.cacheKey(recipe)).json" }
+                let cache = cacheDirectory.map { engine.cacheFile($0, dataset: d.rawValue, recipe: recipe) }
                 let batch = ImageBatch(root: folder, cacheFile: cache, workers: workers, models: models, engine: engine)
                 let started = Date()
                 records[engine] = try batch.run(files, recipe: recipe) { done, total in progress(label, done, total) }
