@@ -120,7 +120,7 @@ import WaysidePanel
         chip.setLosingTheEdge(offset: 4, pressed: false)
         await chip.hold(.milliseconds(100))
         // The stream is read by another task: give it until a generous deadline.
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while seen.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         #expect(seen.withLock { $0 } == [.press, .release])
     }
@@ -145,7 +145,7 @@ import WaysidePanel
         chip.set(offset: 4, pressed: false)
         await chip.hold(.milliseconds(100))
         // The reader is idle: everything is yielded; let the consumer task take it all.
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while seen.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         try? await Task.sleep(for: .milliseconds(50))
         #expect(seen.withLock { $0 } == [.press, .release], "one press: the line read pressed when the window closed")

@@ -79,7 +79,9 @@ final class FakeGPIOChip: Sendable {
     func hold(_ duration: Duration) async {
         state.withLock { $0.horizon = $0.now + duration }
         signal()
-        let giveUp = ContinuousClock.now + .seconds(5)
+        // Generous: the reader's task may wait long for a thread while the whole suite runs
+        // dlib and the daemon tests on two cores (a clean CI clone once waited past 5 s).
+        let giveUp = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < giveUp {
             let done = state.withLock { state -> Bool in
                 guard state.readerIdle, state.queue.isEmpty else { return false }
