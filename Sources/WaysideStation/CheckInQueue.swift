@@ -33,16 +33,7 @@ public final class CheckInQueue: Sendable {
         let envelope = try WireCoding.encoder().encode(WireSubmission(id: id, createdAt: createdAt, sealed: sealed))
         // Names sort by time, so records go in the order the officer made them.
         let name = String(format: "%015.0f-", createdAt.timeIntervalSince1970 * 1000) + id.uuidString + ".json"
-        let temporary = directory + "/" + name + ".tmp"
-        try FileIO.createDurably(temporary, data: envelope, mode: 0o600)
-        guard rename(temporary, directory + "/" + name) == 0 else {
-            throw StoreError(.io, operation: "rename", path: directory + "/" + name, errno: errno, detail: "check that the station's data directory is writable")
-        }
-        _ = try? FileIO.call("fsync", directory) {
-            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            defer { if fd >= 0 { close(fd) } }
-            return fd < 0 ? fd : fsync(fd)
-        }
+        try FileIO.replaceDurably(directory + "/" + name, data: envelope, mode: 0o600)
     }
 
     /// The waiting records' file names, oldest first.

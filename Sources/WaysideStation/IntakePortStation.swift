@@ -101,12 +101,7 @@ public actor IntakePortStation: PortStation {
     public func refreshGallery() async throws {
         let (uplink, identity) = try await resolvedLink()
         let day = Self.day(now())
-        let path = WirePath.gallery + "?port=" + Self.escape(configuration.port) + "&day=" + day
-        let (status, body) = try await uplink.send(method: .GET, path: path, body: Data())
-        guard status == 200 else {
-            throw UplinkError(.rejected, "the intake refused the gallery (HTTP \(status)): \(String(decoding: body.prefix(300), as: UTF8.self))")
-        }
-        let wire = try WireCoding.decoder().decode(WireGallery.self, from: body)
+        let wire = try await uplink.gallery(port: configuration.port, day: day)
         let opened = try Sealing.open(wire.sealed, with: identity.sealingKey, purpose: .gallery,
                                       associatedData: Data("\(identity.deviceID)/\(wire.port)/\(wire.day)".utf8))
         let fetched = try WireCoding.decoder().decode([GalleryEntry].self, from: opened)
@@ -221,10 +216,6 @@ public actor IntakePortStation: PortStation {
     static func aNumberDigits(_ text: String?) -> String? {
         guard let digits = text?.filter(\.isNumber), digits.count == 8 || digits.count == 9 else { return nil }
         return digits.count == 8 ? "0" + digits : digits
-    }
-
-    static func escape(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s
     }
 }
 

@@ -50,13 +50,7 @@ public struct OfficerPIN: Sendable, Equatable, Codable {
 
     /// Writes the record to `<directory>/officer-pin`, replacing an older one.
     public func write(to directory: String) throws {
-        let path = directory + "/" + Self.fileName
-        let temporary = path + ".new"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try FileIO.createDurably(temporary, data: try JSONEncoder().encode(self), mode: 0o600)
-        guard rename(temporary, path) == 0 else {
-            throw StoreError(.io, operation: "rename", path: path, errno: errno, detail: "check that the state directory is writable")
-        }
+        try FileIO.replaceDurably(directory + "/" + Self.fileName, data: try JSONEncoder().encode(self), mode: 0o600)
     }
 
     /// Reads the record; a missing file names the command that sets the PIN.

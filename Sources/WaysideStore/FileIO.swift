@@ -45,6 +45,20 @@ public enum FileIO {
         _ = try call("fsync", dir) { fsync(dfd) }
     }
 
+    /// Writes `data` to `path` all at once, replacing what was there: to `<path>.tmp`
+    /// durably, renamed over `path`, and the rename made durable. A power cut leaves the old
+    /// file or the new one, never part of either (at most a `.tmp` the reader ignores).
+    public static func replaceDurably(_ path: String, data: Data, mode: mode_t) throws(StoreError) {
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        try createDurably(temporary, data: data, mode: mode)
+        _ = try call("rename", path) { rename(temporary, path) }
+        let dir = (path as NSString).deletingLastPathComponent
+        let dfd = try call("open", dir) { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { _ = close(dfd) }
+        _ = try call("fsync", dir) { fsync(dfd) }
+    }
+
     /// Reads a whole small file, checking that no one but the owner may read it when `private` is set.
     public static func read(_ path: String, private isPrivate: Bool) throws(StoreError) -> Data {
         let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }

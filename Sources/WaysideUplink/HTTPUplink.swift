@@ -70,6 +70,15 @@ public struct HTTPUplink: Uplink {
         }
     }
 
+    /// A port's gallery for `day` (`YYYY-MM-DD`), still sealed to this station (signed `GET`).
+    public func gallery(port: String, day: String) async throws -> WireGallery {
+        let (status, body) = try await send(method: .GET, path: WirePath.gallery + "?port=\(Self.escape(port))&day=\(Self.escape(day))", body: Data())
+        guard status == 200 else { throw Self.error(status: status, body: body) }
+        do { return try WireCoding.decoder().decode(WireGallery.self, from: body) } catch {
+            throw UplinkError(.serverError, "the intake's gallery does not decode: \(error)")
+        }
+    }
+
     /// Sends one signed request and returns the status and body.
     public func send(method: HTTPMethod, path: String, body: Data) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: baseURL + path)

@@ -67,15 +67,26 @@ struct KioskAssembly {
             }
         }
 
-        var buttons: any ButtonSource
-        var helpSignal: (any HelpSignal)?
+        // Driven from outside (`--control-socket`): screens, speech and the help lamp go out
+        // on the feed; presses come in on the socket and are debounced like GPIO edges.
+        var feed: ControlFeed?
+        if let controlSocket {
+            do { feed = try ControlFeed(path: controlSocket + "/feed") } catch {
+                throw AssemblyError(key: "--control-socket", detail: "\(error)")
+            }
+            screens.append(feed!)
+        }
+
+        let buttons: any ButtonSource
+        var helpSignal: (any HelpSignal)? = feed
         let interactive = isatty(STDIN_FILENO) == 1 && !forceScript
         let pocket = VisitorPocket()
         switch profile.buttons.kind {
         case _ where controlSocket != nil:
-            // Driven from outside: presses come in on the socket and are debounced like GPIO
-            // edges; screens, speech and the help lamp go out on its feed (set up below).
-            buttons = SilentButtons()
+            buttons = GPIOButtons(chip: controlSocket! + "/buttons", lines: ControlFeed.buttonOffsets,
+                                  timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
+                                                       longPress: .milliseconds(profile.buttons.longPressMilliseconds)),
+                                  opener: ControlSocketLines.opener(offsets: ControlFeed.buttonOffsets))
         case .terminal where interactive:
             buttons = TerminalKeys()
         case .terminal, .script:
@@ -117,22 +128,6 @@ struct KioskAssembly {
         if let screenshots {
             do { screens.append(try ScreenshotScreen(directory: screenshots)) } catch {
                 throw AssemblyError(key: "--screenshots", detail: "\(error)")
-            }
-        }
-
-        var feed: ControlFeed?
-        if let controlSocket {
-            do {
-                let opened = try ControlFeed(path: controlSocket + "/feed")
-                feed = opened
-                screens.append(opened)
-                helpSignal = opened
-                buttons = GPIOButtons(chip: controlSocket + "/buttons", lines: ControlFeed.buttonOffsets,
-                                      timing: ButtonTiming(debounce: .milliseconds(profile.buttons.debounceMilliseconds),
-                                                           longPress: .milliseconds(profile.buttons.longPressMilliseconds)),
-                                      opener: ControlSocketLines.opener(offsets: ControlFeed.buttonOffsets))
-            } catch {
-                throw AssemblyError(key: "--control-socket", detail: "\(error)")
             }
         }
 
@@ -239,12 +234,6 @@ struct KioskAssembly {
         if let last = script.indices.last { script[last].pause = lingerOnReceipt }
         return script
     }
-}
-
-/// No buttons of its own (the control socket's presses come through GPIOButtons instead).
-struct SilentButtons: ButtonSource {
-    let name = "none"
-    func inputs() -> AsyncStream<ButtonInput> { AsyncStream { $0.finish() } }
 }
 
 /// A board without a speaker: prompts are shown, not spoken.

@@ -89,6 +89,15 @@ public struct GridKeyboard: Sendable, Equatable {
         return GridKeyboard(rows: rows, text: text, maxLength: 40, predictor: predictor)
     }
 
+    /// The confirmation code's alphabet (Crockford base 32) on a 6-wide grid, with delete and
+    /// done: what a receipt's code is typed on, by the person or the officer.
+    public static func confirmationCode() -> GridKeyboard {
+        let symbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ").map { GridKey.character($0) }
+        var rows = stride(from: 0, to: symbols.count, by: 6).map { Array(symbols[$0..<min($0 + 6, symbols.count)]) }
+        rows[rows.count - 1] += [.delete, .done]
+        return GridKeyboard(rows: rows, maxLength: 11)
+    }
+
     /// A phone-style keypad: 1 2 3 / 4 5 6 / 7 8 9 / ⌫ 0 ✓.
     public static func digits(maxLength: Int, text: String = "") -> GridKeyboard {
         var keyboard = GridKeyboard(rows: [

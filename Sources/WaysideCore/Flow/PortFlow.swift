@@ -83,7 +83,7 @@ public struct PortFlow: VisitFlow {
             // Only an appointment expected here today can be checked in; anything else
             // (already checked in, closed, another day or port) is shown as its status.
             if purpose == .status || found.status != .pending {
-                return enter(.status(found.status, detail: Self.where(found)))
+                return enter(.status(found.status, detail: Self.location(of: found)))
             }
             appointment = found
             return enter(.appointment(appointmentChoices()))
@@ -153,7 +153,7 @@ public struct PortFlow: VisitFlow {
         case .identifyBy(var list, let purpose):
             guard let chosen = list.press(button) else { step = .identifyBy(list, purpose); return render(speakAll: false) }
             if chosen < 0 { return enter(menuStep()) }
-            return chosen == 0 ? enter(.enterCode(codeKeyboard(), purpose, problem: nil))
+            return chosen == 0 ? enter(.enterCode(.confirmationCode(), purpose, problem: nil))
                 : enter(.enterANumber(.digits(maxLength: 9), purpose, problem: nil))
         case .enterCode(var keyboard, let purpose, _):
             switch keyboard.press(button) {
@@ -256,7 +256,7 @@ public struct PortFlow: VisitFlow {
     }
 
     /// Where and when an appointment is, for the status screen ("San Ysidro, 2026-12-01 08:00 UTC").
-    static func `where`(_ found: AppointmentSummary) -> String? {
+    static func location(of found: AppointmentSummary) -> String? {
         guard !found.port.isEmpty else { return nil }
         guard let time = found.time else { return found.port }
         let formatter = DateFormatter()
@@ -286,14 +286,6 @@ public struct PortFlow: VisitFlow {
 
     private func biographicChoices() -> ChoiceList {
         ChoiceList(options: [officer.text("officer.documentsMatch"), officer.text("officer.refer")])
-    }
-
-    /// The code alphabet (Crockford base32) on a 6-wide grid, with delete and done.
-    private func codeKeyboard() -> GridKeyboard {
-        let symbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ").map { GridKey.character($0) }
-        var rows = stride(from: 0, to: symbols.count, by: 6).map { Array(symbols[$0..<min($0 + 6, symbols.count)]) }
-        rows[rows.count - 1] += [.delete, .done]
-        return GridKeyboard(rows: rows, maxLength: 11)
     }
 
     // MARK: Screens

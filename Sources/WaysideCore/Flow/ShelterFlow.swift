@@ -181,7 +181,7 @@ public struct ShelterFlow: VisitFlow {
                 return render(speakAll: false) + prompter.say([list.options[list.highlighted]])
             }
             if chosen < 0 { return enter(.chooseLanguage(languageList())) }
-            return chosen == 0 ? enter(typingStep(.givenName)) : enter(.statusCode(Self.codeKeyboard(), problem: nil))
+            return chosen == 0 ? enter(typingStep(.givenName)) : enter(.statusCode(.confirmationCode(), problem: nil))
 
         case .statusCode(var keyboard, _):
             switch keyboard.press(button) {
@@ -469,12 +469,13 @@ public struct ShelterFlow: VisitFlow {
         .notice(ChoiceList(options: [prompter.text("notice.start"), prompter.text("status.check")]))
     }
 
-    /// The code alphabet on a 6-wide grid, with delete and done: what a receipt's code is typed on.
-    static func codeKeyboard() -> GridKeyboard {
-        let symbols = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ").map { GridKey.character($0) }
-        var rows = stride(from: 0, to: symbols.count, by: 6).map { Array(symbols[$0..<min($0 + 6, symbols.count)]) }
-        rows[rows.count - 1] += [.delete, .done]
-        return GridKeyboard(rows: rows, maxLength: 11)
+    /// An appointment's day and time as the person's language writes them.
+    private func appointmentTime(_ time: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: language.tag)
+        formatter.dateStyle = .full
+        formatter.timeStyle = .short
+        return formatter.string(from: time)
     }
 
     /// What a status answer says, in the person's language.
@@ -484,11 +485,7 @@ public struct ShelterFlow: VisitFlow {
         case .pending(let port, let time):
             guard let port else { return p.text("status.pendingNoDate") }
             guard let time else { return p.text("status.pending", port) }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: language.tag)
-            formatter.dateStyle = .full
-            formatter.timeStyle = .short
-            return p.text("status.pending", "\(port), \(formatter.string(from: time))")
+            return p.text("status.pending", "\(port), \(appointmentTime(time))")
         case .checkedIn: return p.text("status.checkedIn")
         case .closed: return p.text("status.closed")
         case .notFound: return p.text("status.notFound")
@@ -608,11 +605,7 @@ public struct ShelterFlow: VisitFlow {
             var lines = [p.text("saved.code", code)]
             if confirmed, let port = visit.appointmentPort {
                 if let time = visit.appointmentTime {
-                    let formatter = DateFormatter()
-                    formatter.locale = Locale(identifier: language.tag)
-                    formatter.dateStyle = .full
-                    formatter.timeStyle = .short
-                    lines.append(p.text("saved.appointment", port, formatter.string(from: time)))
+                    lines.append(p.text("saved.appointment", port, appointmentTime(time)))
                 } else {
                     lines.append(p.text("saved.port", port))
                 }
